@@ -1,0 +1,162 @@
+"""Command line: ``gdpd run | methods | presets | grid | table | rerun``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+
+from gdpd.data import DatasetError
+from gdpd.experiment import PRESETS, RunConfig, get_preset, run
+from gdpd.methods import METHODS
+from gdpd.store import ResultStore
+
+
+def _store_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--results", help="results folder (default: $GDPD_RESULTS or data/results)")
+
+
+def _compute_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--device", default="cpu", help="cpu, cuda or auto (default: cpu)")
+    parser.add_argument("--threads", type=int, help="torch threads per run (default: torch's choice)")
+
+
+def _method_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("method options (override the preset)")
+    group.add_argument("--weight", type=float, help="distillation weight lambda")
+    group.add_argument("--samples", type=int, help="GDPD: hint samples J per step")
+    group.add_argument("--alpha", type=float, help="GDPD: a fixed fusion weight in [0, 1] instead of the learned one")
+    group.add_argument("--hinton", action=argparse.BooleanOptionalAction, default=None,
+                       help="GDPD: add the released script's Hinton KD term")
+    group.add_argument("--ddim-start", type=int, help="GDPD: DDIM start step (default 400)")
+    group.add_argument("--ddim-steps", type=int, help="GDPD: DDIM steps (default 5)")
+    group.add_argument("--prefix-mode", choices=["stretch", "truncate"], help="how the student sees the prefix")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gdpd", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    p_run = commands.add_parser("run", help="train (or reuse from the store) one student and print its record")
+    p_run.add_argument("--dataset", required=True, help="a dataset name, or a folder with <NAME>_TRAIN/_TEST.ts")
+    p_run.add_argument("--earliness", type=float, required=True, help="fraction of the series seen, in (0, 1]")
+    p_run.add_argument("--method", required=True, help="a name from `gdpd methods`")
+    p_run.add_argument("--seed", type=int, default=1)
+    p_run.add_argument("--preset", default="book", help=f"one of {', '.join(PRESETS)} (default: book)")
+    p_run.add_argument("--json", action="store_true", help="print one JSON object (metrics at the top level)")
+    p_run.add_argument("--recompute", action="store_true", help="train again even if the record is stored")
+    p_run.add_argument("--progress", action="store_true", help="show per-epoch progress bars")
+    _method_arguments(p_run)
+    _store_argument(p_run)
+    _compute_arguments(p_run)
+
+    commands.add_parser("methods", help="list the registered distillation methods")
+    commands.add_parser("presets", help="list the presets and what they run")
+
+    p_grid = commands.add_parser("grid", help="run a preset's grid, skipping stored cells (resumable)")
+    p_grid.add_argument("--preset", default="book")
+    p_grid.add_argument("--datasets", nargs="+", help="restrict to these datasets")
+    p_grid.add_argument("--earliness", nargs="+", type=float, help="restrict to these earliness levels")
+    p_grid.add_argument("--methods", nargs="+", help="restrict to these methods")
+    p_grid.add_argument("--seeds", nargs="+", type=int, help="restrict to these seeds")
+    p_grid.add_argument("--workers", type=int, default=0, help="local Dask worker processes (0: run in-process)")
+    p_grid.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://host:8786")
+    _store_argument(p_grid)
+    _compute_arguments(p_grid)
+
+    p_table = commands.add_parser("table", help="print a preset's aggregated results")
+    p_table.add_argument("--preset", default="book")
+    p_table.add_argument("--metric", default="auc_prc", help="auc_prc, accuracy, roc_auc, fidelity, kl")
+    p_table.add_argument("--per-dataset", action="store_true", help="one row per dataset and earliness")
+    _store_argument(p_table)
+
+    p_rerun = commands.add_parser("rerun", help="recompute one stored record from its configuration")
+    p_rerun.add_argument("key", help="the record's key (its file name in runs/<dataset>/)")
+    _store_argument(p_rerun)
+    _compute_arguments(p_rerun)
+    return parser
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    names = ("weight", "samples", "alpha", "hinton", "ddim_start", "ddim_steps", "prefix_mode")
+    return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
+
+
+def _print_record(record: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps({"key": record["key"], **record["metrics"], "config": record["config"],
+                          "training": record["training"], "provenance": record["provenance"]}))
+        return
+    config = record["config"]
+    print(f"{config['method']} on {config['dataset']} at earliness {config['earliness']} (seed {config['seed']}), "
+          f"record {record['key']}")
+    for name, value in record["metrics"].items():
+        print(f"  {name:>20s}  {value:.4f}")
+    print(f"  {'seconds per epoch':>20s}  {record['training']['seconds_per_epoch']:.3f}")
+
+
+def _cmd_run(args: argparse.Namespace) -> None:
+    preset = get_preset(args.preset)
+    config = preset.config(args.dataset, args.earliness, args.method, args.seed, **_overrides(args))
+    record = run(config, ResultStore(args.results), args.device, progress=args.progress, recompute=args.recompute)
+    _print_record(record, args.json)
+
+
+def _cmd_grid(args: argparse.Namespace) -> None:
+    from gdpd.grid import run_grid
+
+    preset = get_preset(args.preset)
+    configs = [
+        c for c in preset.grid()
+        if (args.datasets is None or c.dataset in args.datasets)
+        and (args.earliness is None or c.earliness in args.earliness)
+        and (args.methods is None or c.method in args.methods)
+        and (args.seeds is None or c.seed in args.seeds)
+    ]
+    if not configs:
+        raise ValueError("the filters leave no cell of the grid; check --datasets/--earliness/--methods/--seeds")
+    report = run_grid(configs, ResultStore(args.results), args.device, args.workers, args.scheduler, args.threads)
+    print(f"grid {preset.name}: {report.total} cells, {report.stored} already stored, {report.computed} computed")
+
+
+def _cmd_table(args: argparse.Namespace) -> None:
+    from gdpd.results import per_dataset, preset_frame, summary
+
+    frame = preset_frame(ResultStore(args.results), get_preset(args.preset))
+    table = per_dataset(frame, args.metric) if args.per_dataset else summary(frame, args.metric)
+    print(table.round(2).to_string())
+
+
+def _cmd_rerun(args: argparse.Namespace) -> None:
+    store = ResultStore(args.results)
+    matches = list(store.root.glob(f"runs/*/{args.key}.json"))
+    record = store.read_record(matches[0]) if matches else None
+    if record is None:
+        raise ValueError(f"no valid record {args.key!r} under {store.root / 'runs'}")
+    _print_record(run(RunConfig.from_dict(record["config"]), store, args.device, recompute=True), as_json=False)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if getattr(args, "threads", None):
+        torch.set_num_threads(args.threads)
+    try:
+        if args.command == "methods":
+            print("\n".join(METHODS))
+        elif args.command == "presets":
+            for preset in PRESETS.values():
+                print(f"{preset.name}: {preset.description} ({len(preset.grid())} cells)")
+        else:
+            {"run": _cmd_run, "grid": _cmd_grid, "table": _cmd_table, "rerun": _cmd_rerun}[args.command](args)
+    except (DatasetError, ValueError, LookupError) as error:
+        print(f"gdpd: error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,333 @@
+"""Load and preprocess UCR/UEA classification sets in aeon's ``(n, c, L)`` layout.
+
+The preprocessing follows the paper: series longer than ``max_length`` (100) steps are
+resampled to ``max_length`` by linear interpolation, unequal-length collections are
+resampled to one common length, missing values are filled by linear interpolation and
+every channel is standardised with statistics of the train split only, so that no
+information from the test split leaks into training.
+
+Sources, in the order tried for a name: the vendored ``.ts`` pairs in ``VENDORED_DIR``
+(offline), then aeon's ``load_classification`` (its bundled sets load offline, other
+archive names are downloaded from Zenodo when online). A path to a folder holding one
+``<NAME>_TRAIN.ts``/``<NAME>_TEST.ts`` pair is loaded directly.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import aeon.datasets
+import numpy as np
+from aeon.datasets import load_classification, load_from_ts_file
+from aeon.datasets.tsc_datasets import tsc_zenodo
+
+OFFLINE_UCR: tuple[str, ...] = (
+    "ACSF1",
+    "ArrowHead",
+    "Coffee",
+    "Covid3Month_disc",
+    "GunPoint",
+    "ItalyPowerDemand",
+    "OSULeaf",
+    "PickupGestureWiimoteZ",
+    "PigCVP",
+    "Trace",
+    "UnitTest",
+)
+OFFLINE_UEA: tuple[str, ...] = ("BasicMotions", "JapaneseVowels")
+
+VENDORED_DIR: Path = Path(
+    os.environ.get("GDPD_DATA_DIR", Path(__file__).resolve().parents[1] / "data" / "ucr")
+)
+
+_AEON_BUNDLED_DIR = Path(aeon.datasets.__file__).resolve().parent / "data"
+
+_Series = list[np.ndarray]
+
+
+class DatasetError(ValueError):
+    """A dataset cannot be loaded or split; the message names the problem and the fix."""
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """A preprocessed train/test classification set.
+
+    ``X_*`` are float32 ``(n_cases, n_channels, length)`` arrays (resampled, missing
+    values filled, standardised); ``y_*`` are int64 codes ``0..K-1`` indexing
+    ``classes``, which holds the original labels. ``eq=False`` because element-wise
+    array comparison has no single truth value.
+    """
+
+    name: str
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    classes: np.ndarray
+    original_length: int
+
+    @property
+    def n_classes(self) -> int:
+        """Number of classes K."""
+        return len(self.classes)
+
+    @property
+    def n_channels(self) -> int:
+        """Number of channels c."""
+        return int(self.X_train.shape[1])
+
+    @property
+    def length(self) -> int:
+        """Series length L after resampling."""
+        return int(self.X_train.shape[2])
+
+
+def resample(X: np.ndarray, length: int) -> np.ndarray:
+    """Resample ``X`` to ``length`` steps by linear interpolation along the last axis.
+
+    The first and last samples are kept; interior samples are placed at
+    ``np.linspace(0, L - 1, length)`` of the original index grid.
+    """
+    if length < 1:
+        raise DatasetError(f"resample length must be >= 1, got {length}; pass a positive length")
+    X = np.asarray(X)
+    old = X.shape[-1]
+    if old < 1:
+        raise DatasetError("cannot resample an empty series; drop zero-length series first")
+    dtype = np.result_type(X.dtype, np.float32)
+    if old == length:
+        return X.astype(dtype, copy=True)
+    pos = np.linspace(0.0, old - 1, length)
+    lo = np.floor(pos).astype(np.int64)
+    hi = np.minimum(lo + 1, old - 1)
+    w = (pos - lo).astype(dtype)
+    return (X[..., lo] * (1 - w) + X[..., hi] * w).astype(dtype)
+
+
+def validation_split(
+    y: np.ndarray, fraction: float = 0.2, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Split case indices into sorted ``(train_idx, val_idx)``, stratified by class.
+
+    Each class with ``n_c`` members gives ``max(1, round(fraction * n_c))`` of them (at
+    most ``n_c - 1``, so every class stays in training) to validation, drawn with
+    ``np.random.default_rng(seed)`` so a seed always gives the same split.
+    """
+    if not 0.0 < fraction < 1.0:
+        raise DatasetError(
+            f"validation fraction must be in (0, 1), got {fraction}; pass e.g. 0.2"
+        )
+    y = np.asarray(y)
+    rng = np.random.default_rng(seed)
+    val: list[np.ndarray] = []
+    for label in np.unique(y):
+        members = np.flatnonzero(y == label)
+        n_c = len(members)
+        if n_c < 2:
+            raise DatasetError(
+                f"class {label.item()!r} has {n_c} training series; the stratified validation "
+                "split needs at least 2 per class — merge rare classes or pass a larger "
+                "train split"
+            )
+        k = min(max(1, int(round(fraction * n_c))), n_c - 1)
+        val.append(rng.choice(members, size=k, replace=False))
+    val_idx = np.sort(np.concatenate(val)).astype(np.int64)
+    train_idx = np.setdiff1d(np.arange(len(y)), val_idx).astype(np.int64)
+    return train_idx, val_idx
+
+
+def load_dataset(
+    name_or_path: str | os.PathLike, max_length: int = 100, standardise: bool = True
+) -> Dataset:
+    """Load a classification set by name or from a folder and preprocess it.
+
+    See the module docstring for the sources tried and the preprocessing applied.
+    """
+    if max_length < 2:
+        raise DatasetError(f"max_length must be >= 2, got {max_length}; pass e.g. 100")
+    name, raw = _load_raw(name_or_path)
+    (X_tr, y_tr), (X_te, y_te) = raw
+    for split, X in (("train", X_tr), ("test", X_te)):
+        if len(X) == 0:
+            raise DatasetError(
+                f"dataset {name!r}: the {split} split is empty; supply a .ts file with cases"
+            )
+
+    classes, codes_tr, codes_te = _encode_labels(name, y_tr, y_te)
+    series_tr = _fill_missing(name, "train", _as_series(X_tr))
+    series_te = _fill_missing(name, "test", _as_series(X_te))
+
+    lengths = [s.shape[-1] for s in series_tr + series_te]
+    original_length = max(lengths)
+    target = min(max_length, original_length)
+    if min(lengths) == original_length and original_length <= max_length:
+        arr_tr, arr_te = np.stack(series_tr), np.stack(series_te)
+    else:
+        arr_tr = np.stack([resample(s, target) for s in series_tr])
+        arr_te = np.stack([resample(s, target) for s in series_te])
+
+    if standardise:
+        # Train statistics only: the test split must not shape the preprocessing.
+        mean = arr_tr.mean(axis=(0, 2), keepdims=True)
+        std = arr_tr.std(axis=(0, 2), keepdims=True)
+        std[std == 0] = 1.0
+        arr_tr = (arr_tr - mean) / std
+        arr_te = (arr_te - mean) / std
+
+    return Dataset(
+        name=name,
+        X_train=arr_tr.astype(np.float32),
+        y_train=codes_tr,
+        X_test=arr_te.astype(np.float32),
+        y_test=codes_te,
+        classes=classes,
+        original_length=int(original_length),
+    )
+
+
+def _load_raw(
+    name_or_path: str | os.PathLike,
+) -> tuple[str, tuple[tuple[object, np.ndarray], tuple[object, np.ndarray]]]:
+    """Return ``(name, ((X_train, y_train), (X_test, y_test)))`` as aeon loads them."""
+    text = os.fspath(name_or_path)
+    looks_like_path = (
+        isinstance(name_or_path, os.PathLike)
+        or os.sep in text
+        or (os.altsep is not None and os.altsep in text)
+        or Path(text).exists()
+    )
+    if looks_like_path:
+        return _load_folder(Path(text))
+    vendored = (VENDORED_DIR / f"{text}_TRAIN.ts", VENDORED_DIR / f"{text}_TEST.ts")
+    if all(p.is_file() for p in vendored):
+        return text, (_read_ts(vendored[0]), _read_ts(vendored[1]))
+    return text, _load_aeon(text)
+
+
+def _load_folder(folder: Path) -> tuple[str, tuple[tuple[object, np.ndarray], ...]]:
+    """Load the single ``<NAME>_TRAIN.ts``/``<NAME>_TEST.ts`` pair in ``folder``."""
+    if not folder.exists():
+        raise DatasetError(
+            f"path {str(folder)!r} does not exist; pass an existing folder holding "
+            "<NAME>_TRAIN.ts and <NAME>_TEST.ts, or a dataset name such as 'GunPoint'"
+        )
+    if not folder.is_dir():
+        raise DatasetError(
+            f"{str(folder)!r} is a file; pass the folder that holds <NAME>_TRAIN.ts and "
+            "<NAME>_TEST.ts"
+        )
+    ts_files = sorted(p.name for p in folder.glob("*.ts"))
+    if not ts_files:
+        raise DatasetError(
+            f"folder {str(folder)!r} holds no .ts files; put <NAME>_TRAIN.ts and "
+            "<NAME>_TEST.ts there"
+        )
+    names = [
+        f[: -len("_TRAIN.ts")]
+        for f in ts_files
+        if f.endswith("_TRAIN.ts") and f"{f[: -len('_TRAIN.ts')]}_TEST.ts" in ts_files
+    ]
+    if len(names) != 1:
+        raise DatasetError(
+            f"folder {str(folder)!r} must hold exactly one <NAME>_TRAIN.ts/<NAME>_TEST.ts "
+            f"pair, found {len(names)} among {ts_files}; keep one pair per folder"
+        )
+    name = names[0]
+    return name, (
+        _read_ts(folder / f"{name}_TRAIN.ts"),
+        _read_ts(folder / f"{name}_TEST.ts"),
+    )
+
+
+def _read_ts(path: Path) -> tuple[object, np.ndarray]:
+    """Read one ``.ts`` file with aeon, turning parse failures into DatasetError."""
+    try:
+        X, y = load_from_ts_file(str(path))
+    except Exception as exc:
+        raise DatasetError(
+            f"cannot parse {str(path)!r} as an aeon .ts classification file ({exc}); "
+            "write it with aeon.datasets.save_to_ts_file"
+        ) from exc
+    if y is None:
+        raise DatasetError(
+            f"{str(path)!r} has no class labels; write it with @classLabel true"
+        )
+    return X, np.asarray(y)
+
+
+def _load_aeon(name: str) -> tuple[tuple[object, np.ndarray], tuple[object, np.ndarray]]:
+    """Load ``name`` through aeon; unknown names fail before any network access."""
+    offline = ", ".join(OFFLINE_UCR + OFFLINE_UEA)
+    unavailable = (
+        f"dataset {name!r} is unknown or unavailable offline; offline sets are {offline}; "
+        "or pass a folder holding <NAME>_TRAIN.ts and <NAME>_TEST.ts"
+    )
+    if not (_AEON_BUNDLED_DIR / name).is_dir() and name not in tsc_zenodo:
+        raise DatasetError(unavailable)
+    try:
+        train = load_classification(name, split="train")
+        test = load_classification(name, split="test")
+    except Exception as exc:
+        raise DatasetError(f"{unavailable} (aeon: {exc})") from exc
+    return (train[0], np.asarray(train[1])), (test[0], np.asarray(test[1]))
+
+
+def _as_series(X: object) -> _Series:
+    """Turn aeon's 3-D array or list of 2-D arrays into a list of float64 ``(c, L_i)``."""
+    return [np.asarray(x, dtype=np.float64).reshape(-1, np.shape(x)[-1]) for x in X]
+
+
+def _encode_labels(
+    name: str, y_train: np.ndarray, y_test: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Encode labels to codes ``0..K-1``; numeric labels sort numerically ('2' < '10')."""
+    classes = np.unique(np.concatenate([y_train, y_test]))
+    try:
+        classes = classes[np.argsort(classes.astype(np.float64), kind="stable")]
+    except ValueError:
+        pass  # non-numeric labels keep their lexicographic order
+    train_classes = set(y_train.tolist())
+    unseen = sorted(set(y_test.tolist()) - train_classes)
+    if unseen:
+        raise DatasetError(
+            f"dataset {name!r}: test labels {unseen} never occur in the train split; "
+            "a classifier cannot predict them — remove those cases or re-split the data"
+        )
+    if len(train_classes) < 2:
+        raise DatasetError(
+            f"dataset {name!r}: the train split has {len(train_classes)} class; "
+            "classification needs at least 2 — supply a train split with several classes"
+        )
+    index = {label: code for code, label in enumerate(classes.tolist())}
+    codes_tr = np.array([index[v] for v in y_train.tolist()], dtype=np.int64)
+    codes_te = np.array([index[v] for v in y_test.tolist()], dtype=np.int64)
+    return classes, codes_tr, codes_te
+
+
+def _fill_missing(name: str, split: str, series: _Series) -> _Series:
+    """Fill NaNs by linear interpolation along time, edges by the nearest observation.
+
+    Done per series and channel, before resampling, so a gap never mixes values of
+    different cases or channels.
+    """
+    filled: _Series = []
+    for case, s in enumerate(series):
+        if not np.isnan(s).any():
+            filled.append(s)
+            continue
+        s = s.copy()
+        t = np.arange(s.shape[-1])
+        for ch in range(s.shape[0]):
+            missing = np.isnan(s[ch])
+            if missing.all():
+                raise DatasetError(
+                    f"dataset {name!r}, {split} split, case {case}, channel {ch} is "
+                    "entirely missing (NaN); remove that case or supply observed values"
+                )
+            if missing.any():
+                s[ch, missing] = np.interp(t[missing], t[~missing], s[ch, ~missing])
+        filled.append(s)
+    return filled

@@ -1,0 +1,326 @@
+"""The experiment protocol in one place: a run's configuration, the presets, the teacher cache and ``run``.
+
+A run trains (or reuses) the dataset's teacher on full series, trains a student on prefixes with one distillation
+method, evaluates it on the test prefixes and stores one record keyed by its configuration (PAPER.md Sec. 3-4).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from gdpd.data import Dataset, DatasetError, load_dataset, validation_split
+from gdpd.methods import METHODS, MethodConfig, build_distiller
+from gdpd.metrics import evaluate
+from gdpd.models import Classifier, build_classifier, predict_outputs
+from gdpd.prefix import PrefixMode, make_prefix, prefix_length
+from gdpd.provenance import provenance
+from gdpd.store import ResultStore, atomic_write_text, config_key
+from gdpd.train import FitResult, Split, TrainConfig, fit, seed_everything
+
+PAPER_SEEDS = (1, 24, 300, 49000, 1001)
+
+
+@dataclass(frozen=True)
+class TeacherConfig:
+    """The full-series teacher: architecture, optimisation, and the seeds it is chosen from (by validation loss)."""
+
+    architecture: str = "lstm"
+    hidden: int = 100
+    layers: int = 3
+    train: TrainConfig = TrainConfig(epochs=600, warmup_epochs=0, patience=150, lr_schedule="per_batch")
+    seeds: tuple[int, ...] = (1,)
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything that determines one student run; its hash is the run's key in the store."""
+
+    dataset: str
+    earliness: float
+    method: str
+    seed: int
+    prefix_mode: PrefixMode = "stretch"
+    architecture: str = "lstm"
+    hidden: int = 100
+    layers: int = 3
+    method_config: MethodConfig = MethodConfig()
+    train: TrainConfig = TrainConfig()
+    teacher: TeacherConfig = TeacherConfig()
+    max_length: int = 100
+    val_fraction: float = 0.2
+    split_seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not 0 < self.earliness <= 1:
+            raise DatasetError(f"earliness must be in (0, 1], got {self.earliness}; pass a fraction such as 0.4")
+        if self.method not in METHODS:
+            raise ValueError(f"unknown method {self.method!r}; `gdpd methods` lists them: {', '.join(METHODS)}")
+        if self.prefix_mode not in ("stretch", "truncate"):
+            raise DatasetError(f"prefix_mode must be 'stretch' or 'truncate', got {self.prefix_mode!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return json.loads(json.dumps(asdict(self)))
+
+    def key(self) -> str:
+        return config_key(self.to_dict())
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunConfig:
+        """Inverse of :meth:`to_dict`, so a stored record's configuration can be rerun."""
+        teacher = dict(data["teacher"])
+        teacher["train"] = TrainConfig(**teacher["train"])
+        teacher["seeds"] = tuple(teacher["seeds"])
+        return cls(**{
+            **data,
+            "method_config": MethodConfig(**data["method_config"]),
+            "train": TrainConfig(**data["train"]),
+            "teacher": TeacherConfig(**teacher),
+        })
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A named protocol: how runs train and which grid of cells a preset's table covers."""
+
+    name: str
+    description: str
+    student: TrainConfig
+    teacher: TeacherConfig
+    datasets: tuple[str, ...]
+    earliness: tuple[float, ...]
+    methods: tuple[str, ...]
+    seeds: tuple[int, ...]
+    weights: tuple[float, ...] = (1.0,)
+    hidden: int = 100
+    layers: int = 3
+    method_config: MethodConfig = field(default_factory=MethodConfig)
+
+    def config(self, dataset: str, earliness: float, method: str, seed: int, **overrides: Any) -> RunConfig:
+        """The run configuration of one cell; ``overrides`` replace RunConfig or MethodConfig fields."""
+        method_fields = {k: overrides.pop(k) for k in list(overrides) if k in MethodConfig.__dataclass_fields__}
+        return RunConfig(
+            dataset=dataset, earliness=earliness, method=method, seed=seed,
+            hidden=self.hidden, layers=self.layers,
+            method_config=replace(self.method_config, **method_fields),
+            train=self.student, teacher=self.teacher, **overrides,
+        )
+
+    def grid(self) -> list[RunConfig]:
+        """Every cell of the preset: dataset x earliness x method x weight x seed (Base ignores the weight)."""
+        configs = []
+        for dataset in self.datasets:
+            for earliness in self.earliness:
+                for method in self.methods:
+                    weights = (1.0,) if not METHODS[method].needs_teacher else self.weights
+                    for weight in weights:
+                        for seed in self.seeds:
+                            configs.append(self.config(dataset, earliness, method, seed, weight=weight))
+        return configs
+
+
+BOOK_DATASETS = (
+    "ArrowHead", "Coffee", "Covid3Month_disc", "GunPoint", "ItalyPowerDemand",
+    "OSULeaf", "PickupGestureWiimoteZ", "Trace", "UnitTest", "ACSF1",
+)
+CORE_METHODS = ("base", "kd", "fitnets", "gdpd")
+
+PRESETS: dict[str, Preset] = {
+    "smoke": Preset(
+        name="smoke",
+        description="seconds per run, for tests: a small LSTM, a few epochs",
+        student=TrainConfig(epochs=6, warmup_epochs=3, lr_schedule="constant", batch_size=64),
+        teacher=TeacherConfig(hidden=16, layers=1, train=TrainConfig(epochs=8, warmup_epochs=0, lr_schedule="constant")),
+        datasets=("GunPoint", "UnitTest"),
+        earliness=(0.4,),
+        methods=CORE_METHODS,
+        seeds=(1,),
+        hidden=16,
+        layers=1,
+    ),
+    "book": Preset(
+        name="book",
+        description=(
+            "what the book renders: LSTM3-100 -> LSTM3-100, 100 student epochs (warm-up 50, then early stopping "
+            "with patience 25), constant learning rate, lambda = 1, a 200-epoch teacher (patience 40)"
+        ),
+        student=TrainConfig(epochs=100, warmup_epochs=50, patience=25, lr_schedule="constant"),
+        teacher=TeacherConfig(train=TrainConfig(epochs=200, warmup_epochs=0, patience=40, lr_schedule="constant")),
+        datasets=BOOK_DATASETS,
+        earliness=(0.2, 0.4, 0.6, 0.8),
+        methods=CORE_METHODS,
+        seeds=PAPER_SEEDS,
+    ),
+    "paper": Preset(
+        name="paper",
+        description=(
+            "the released protocol: 600 epochs, warm-up 300, per-batch LR schedule, lambda in {0.1, 1, 10} chosen on "
+            "validation, GDPD with the released Hinton term, the teacher chosen from 5 seeds by validation loss"
+        ),
+        student=TrainConfig(epochs=600, warmup_epochs=300, lr_schedule="per_batch"),
+        teacher=TeacherConfig(seeds=PAPER_SEEDS),
+        datasets=BOOK_DATASETS,
+        earliness=(0.2, 0.4, 0.6, 0.8),
+        methods=CORE_METHODS,
+        seeds=PAPER_SEEDS,
+        weights=(0.1, 1.0, 10.0),
+        method_config=MethodConfig(hinton=True),
+    ),
+}
+
+
+def get_preset(name: str) -> Preset:
+    try:
+        return PRESETS[name]
+    except KeyError:
+        raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}") from None
+
+
+@dataclass
+class PreparedData:
+    """Tensors of a dataset's splits: full series for the teacher, prefixes for the student."""
+
+    dataset: Dataset
+    full: dict[str, Tensor]
+    prefix: dict[str, Tensor]
+    labels: dict[str, Tensor]
+
+
+def prepare(config: RunConfig, device: torch.device) -> PreparedData:
+    """Load the dataset, split off validation, and cut prefixes at the run's earliness."""
+    dataset = load_dataset(config.dataset, max_length=config.max_length)
+    prefix_length(dataset.length, config.earliness)
+    train_idx, val_idx = validation_split(dataset.y_train, config.val_fraction, config.split_seed)
+    arrays = {
+        "train": (dataset.X_train[train_idx], dataset.y_train[train_idx]),
+        "val": (dataset.X_train[val_idx], dataset.y_train[val_idx]),
+        "test": (dataset.X_test, dataset.y_test),
+    }
+
+    def tensor(a: np.ndarray) -> Tensor:
+        return torch.as_tensor(np.ascontiguousarray(a), device=device)
+
+    return PreparedData(
+        dataset,
+        full={k: tensor(X) for k, (X, _) in arrays.items()},
+        prefix={k: tensor(make_prefix(X, config.earliness, config.prefix_mode)) for k, (X, _) in arrays.items()},
+        labels={k: tensor(y).long() for k, (_, y) in arrays.items()},
+    )
+
+
+def teacher_config_dict(config: RunConfig) -> dict[str, Any]:
+    """What determines a dataset's teacher; every student sharing it reuses one cached teacher."""
+    run = config.to_dict()
+    return {k: run[k] for k in ("dataset", "teacher", "max_length", "val_fraction", "split_seed")}
+
+
+def _new_classifier(architecture: str, data: Dataset, hidden: int, layers: int, device: torch.device) -> Classifier:
+    return build_classifier(architecture, data.n_channels, data.n_classes, hidden=hidden, layers=layers).to(device)
+
+
+def get_teacher(
+    config: RunConfig, data: PreparedData, store: ResultStore | None, device: torch.device, progress: bool = False
+) -> tuple[Classifier, dict[str, Any]]:
+    """The dataset's teacher: loaded from the cache, or trained on full series (best validation loss of its seeds)."""
+    tc = config.teacher
+    spec = teacher_config_dict(config)
+    key = config_key(spec)
+    teacher = _new_classifier(tc.architecture, data.dataset, tc.hidden, tc.layers, device)
+    weights = store.teacher_path(config.dataset, key, ".pt") if store else None
+    info_path = store.teacher_path(config.dataset, key, ".json") if store else None
+    if weights is not None and info_path is not None and weights.exists() and info_path.exists():
+        teacher.load_state_dict(torch.load(weights, map_location=device, weights_only=True))
+        teacher.eval()
+        return teacher, json.loads(info_path.read_text())
+    train = Split(data.full["train"], data.labels["train"])
+    val = Split(data.full["val"], data.labels["val"])
+    best: tuple[float, int, dict[str, Tensor], FitResult] | None = None
+    for seed in tc.seeds:
+        seed_everything(seed)
+        candidate = _new_classifier(tc.architecture, data.dataset, tc.hidden, tc.layers, device)
+        result = fit(build_distiller("base", candidate, candidate.feature_dim, MethodConfig()), train, val, tc.train,
+                     seed, progress, description=f"teacher {config.dataset} seed {seed}")
+        if best is None or result.best_val_loss < best[0]:
+            best = (result.best_val_loss, seed, candidate.state_dict(), result)
+    assert best is not None
+    teacher.load_state_dict(best[2])
+    teacher.eval()
+    test_logits = predict_outputs(teacher, data.full["test"]).logits
+    info = {
+        "key": key, "config": spec, "seed": best[1], "val_loss": best[0],
+        "best_epoch": best[3].best_epoch, "seconds_per_epoch": best[3].seconds_per_epoch,
+        "metrics": evaluate(data.labels["test"].cpu().numpy(), test_logits.cpu().numpy()),
+    }
+    if weights is not None and info_path is not None:
+        weights.parent.mkdir(parents=True, exist_ok=True)
+        tmp = weights.with_suffix(".pt.tmp")
+        torch.save(teacher.state_dict(), tmp)
+        tmp.replace(weights)
+        atomic_write_text(info_path, json.dumps(info, indent=1, sort_keys=True) + "\n")
+    return teacher, info
+
+
+def resolve_device(device: str | torch.device) -> torch.device:
+    """``"auto"`` picks CUDA when available; a CUDA request without a GPU is an error, not a silent fallback."""
+    if str(device) == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    resolved = torch.device(device)
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError("--device cuda was asked for but no CUDA GPU is visible; use --device cpu or auto")
+    return resolved
+
+
+def run(
+    config: RunConfig,
+    store: ResultStore | None = None,
+    device: str | torch.device = "cpu",
+    progress: bool = False,
+    recompute: bool = False,
+) -> dict[str, Any]:
+    """Train and evaluate one student, or return its stored record; store the new record when ``store`` is given."""
+    key = config.key()
+    if store is not None and not recompute:
+        stored = store.get(config.dataset, key)
+        if stored is not None:
+            return stored
+    started = time.perf_counter()
+    torch_device = resolve_device(device)
+    data = prepare(config, torch_device)
+    teacher, teacher_info = get_teacher(config, data, store, torch_device, progress)
+    teacher_out = {k: predict_outputs(teacher, x) for k, x in data.full.items()}
+    seed_everything(config.seed)
+    student = _new_classifier(config.architecture, data.dataset, config.hidden, config.layers, torch_device)
+    distiller = build_distiller(config.method, student, teacher.feature_dim, config.method_config).to(torch_device)
+    result = fit(
+        distiller,
+        Split(data.prefix["train"], data.labels["train"], teacher_out["train"]),
+        Split(data.prefix["val"], data.labels["val"], teacher_out["val"]),
+        config.train, config.seed, progress, description=f"{config.method} {config.dataset} e={config.earliness}",
+    )
+    metrics = {}
+    for split in ("test", "val"):
+        student_logits = predict_outputs(student, data.prefix[split]).logits.cpu().numpy()
+        scores = evaluate(data.labels[split].cpu().numpy(), student_logits, teacher_out[split].logits.cpu().numpy())
+        metrics.update(scores if split == "test" else {f"val_{k}": v for k, v in scores.items()})
+    metrics.update({f"teacher_{k}": v for k, v in teacher_info["metrics"].items()})
+    record = {
+        "key": key,
+        "config": config.to_dict(),
+        "metrics": metrics,
+        "training": {
+            "best_epoch": result.best_epoch, "epochs_run": result.epochs_run, "best_val_loss": result.best_val_loss,
+            "train_seconds": result.train_seconds, "seconds_per_epoch": result.seconds_per_epoch,
+            "teacher_key": teacher_info["key"], "teacher_seed": teacher_info["seed"],
+        },
+        "history": [{k: round(v, 5) for k, v in epoch.items()} for epoch in result.history],
+        "provenance": {**provenance(torch_device), "wall_seconds": time.perf_counter() - started},
+    }
+    if store is not None:
+        store.put(record)
+    return record

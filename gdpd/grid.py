@@ -1,0 +1,124 @@
+"""Run many cells: in-process, on a Dask ``LocalCluster``, or on a running Dask scheduler.
+
+Each (dataset, earliness, method, weight, seed) cell is one task. Teachers are trained first, once per dataset, so
+that the students that share one never race to train it. Cells already in the store are skipped, so a grid that was
+stopped (even by ``kill -9``) resumes where it stopped; records are written atomically by the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from tqdm.auto import tqdm
+
+from gdpd.experiment import RunConfig, get_teacher, prepare, resolve_device, run, teacher_config_dict
+from gdpd.results import missing_cells
+from gdpd.store import ResultStore, config_key
+
+
+@dataclass
+class GridReport:
+    """What a grid call did: cells asked for, already stored, and computed now."""
+
+    total: int
+    stored: int
+    computed: int
+
+
+def run_cell(config: RunConfig, root: str, device: str, threads: int | None) -> str:
+    """Task body: run one cell into the store at ``root`` and return its key."""
+    if threads:
+        torch.set_num_threads(threads)
+    return run(config, ResultStore(root), device)["key"]
+
+
+def train_teacher(config: RunConfig, root: str, device: str, threads: int | None) -> str:
+    """Task body: make sure the teacher of ``config``'s dataset is cached in the store."""
+    if threads:
+        torch.set_num_threads(threads)
+    torch_device = resolve_device(device)
+    get_teacher(config, prepare(config, torch_device), ResultStore(root), torch_device)
+    return config_key(teacher_config_dict(config))
+
+
+def distinct_teachers(configs: Sequence[RunConfig]) -> list[RunConfig]:
+    """One representative configuration per distinct teacher."""
+    seen: dict[str, RunConfig] = {}
+    for config in configs:
+        seen.setdefault(config_key(teacher_config_dict(config)), config)
+    return list(seen.values())
+
+
+def _in_process(configs: Sequence[RunConfig], root: str, device: str, threads: int | None) -> Iterator[str]:
+    for config in distinct_teachers(configs):
+        train_teacher(config, root, device, threads)
+    for config in configs:
+        yield run_cell(config, root, device, threads)
+
+
+def _on_dask(configs: Sequence[RunConfig], root: str, device: str, threads: int | None, client: Any) -> Iterator[str]:
+    from dask.distributed import as_completed
+
+    teachers = {
+        config_key(teacher_config_dict(c)): client.submit(train_teacher, c, root, device, threads, pure=False)
+        for c in distinct_teachers(configs)
+    }
+    futures = []
+    for config in configs:
+        teacher = teachers[config_key(teacher_config_dict(config))]
+        futures.append(client.submit(_after, teacher, config, root, device, threads, pure=False))
+    for future in as_completed(futures):
+        yield future.result()
+
+
+def _after(_teacher_key: str, config: RunConfig, root: str, device: str, threads: int | None) -> str:
+    """Run a cell once its teacher task has finished (Dask passes the teacher future's result first)."""
+    return run_cell(config, root, device, threads)
+
+
+def run_grid(
+    configs: Sequence[RunConfig],
+    store: ResultStore,
+    device: str = "cpu",
+    workers: int = 0,
+    scheduler: str | None = None,
+    threads: int | None = None,
+    progress: bool = True,
+) -> GridReport:
+    """Compute the cells of ``configs`` missing from ``store``.
+
+    ``workers=0`` and no ``scheduler``: in this process. ``workers=N``: a local Dask cluster of N single-threaded
+    worker processes. ``scheduler="tcp://host:8786"``: a running Dask cluster (every worker must see ``store.root``).
+    """
+    pending = missing_cells(store, configs)
+    report = GridReport(total=len(configs), stored=len(configs) - len(pending), computed=0)
+    if not pending:
+        return report
+    root = str(store.root)
+    bar = tqdm(total=len(pending), desc="grid", unit="run", disable=not progress)
+    if scheduler is None and workers == 0:
+        keys = _in_process(pending, root, device, threads)
+        for _ in keys:
+            report.computed += 1
+            bar.update()
+    else:
+        from dask.distributed import Client, LocalCluster
+
+        if scheduler is not None:
+            client, cluster = Client(scheduler), None
+        else:
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+            client = Client(cluster)
+        try:
+            for _ in _on_dask(pending, root, device, threads or 1, client):
+                report.computed += 1
+                bar.update()
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+    bar.close()
+    return report

@@ -1,0 +1,9 @@
+"""Distillation methods, one file each, collected in the :data:`METHODS` registry (in the order they import)."""
+
+from gdpd.methods._base import METHODS, Batch, Distiller, MethodConfig, Stage, build_distiller, register
+from gdpd.methods import ce  # noqa: F401, I001  (importing a method registers it; the order is `gdpd methods`')
+from gdpd.methods import kd  # noqa: F401
+from gdpd.methods import fitnets  # noqa: F401
+from gdpd.methods import gdpd  # noqa: F401
+
+__all__ = ["METHODS", "Batch", "Distiller", "MethodConfig", "Stage", "build_distiller", "register"]

@@ -1,0 +1,30 @@
+"""Base-KD: Hinton et al., "Distilling the Knowledge in a Neural Network", NeurIPS DL Workshop 2015."""
+
+from __future__ import annotations
+
+import torch.nn.functional as F
+from torch import Tensor
+
+from gdpd.methods._base import Batch, Distiller, Stage, register
+from gdpd.models import Outputs
+
+
+def hinton_kd(student_logits: Tensor, teacher_logits: Tensor, temperature: float) -> Tensor:
+    """``T^2 * KL(softmax(t / T) || softmax(s / T))``, averaged over the batch."""
+    log_p_student = F.log_softmax(student_logits / temperature, dim=-1)
+    log_p_teacher = F.log_softmax(teacher_logits / temperature, dim=-1)
+    return temperature**2 * F.kl_div(log_p_student, log_p_teacher, reduction="batchmean", log_target=True)
+
+
+@register
+class KD(Distiller):
+    """``L = CE(s, y) + lambda * T^2 * KL(softmax(t/T) || softmax(s/T))`` with ``T = 2``."""
+
+    name = "kd"
+
+    def losses(self, student: Outputs, batch: Batch, stage: Stage) -> dict[str, Tensor]:
+        assert batch.teacher is not None
+        return {
+            **self.task_loss(student.logits, batch.y),
+            "kd": self.config.weight * hinton_kd(student.logits, batch.teacher.logits, self.config.temperature),
+        }

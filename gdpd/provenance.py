@@ -1,0 +1,49 @@
+"""Where a result came from: package and library versions, git commit, device and host facts."""
+
+from __future__ import annotations
+
+import platform
+import subprocess
+from datetime import datetime, timezone
+from pathlib import Path
+
+import torch
+
+import gdpd
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def git_commit() -> str:
+    """The checked-out commit of the repository holding the package, with ``+dirty`` for local changes."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, check=True, timeout=10
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", "gdpd"],
+            cwd=REPO_ROOT, capture_output=True, text=True, check=True, timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return commit + ("+dirty" if dirty else "")
+
+
+def device_name(device: torch.device) -> str:
+    """A readable name of the device that ran a computation."""
+    if device.type == "cuda":
+        return f"cuda:{torch.cuda.get_device_name(device)}"
+    return f"cpu:{platform.machine()}"
+
+
+def provenance(device: torch.device) -> dict[str, str | int]:
+    """Facts stored with every record so a number can be traced back to code and machine."""
+    return {
+        "gdpd_version": gdpd.__version__,
+        "git_commit": git_commit(),
+        "torch_version": torch.__version__,
+        "python_version": platform.python_version(),
+        "device": device_name(device),
+        "torch_threads": torch.get_num_threads(),
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }

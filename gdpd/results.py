@@ -1,0 +1,92 @@
+"""Tables computed from the results store: every number the book shows is an aggregation defined here.
+
+Scores are reported x100 as in the paper. With several distillation weights in a preset (the paper's lambda grid),
+the weight of each (dataset, earliness, method) is chosen by the best seed-mean *validation* AUC-PRC; the released
+protocol chose it on the test split, which :func:`select_weights` can reproduce with ``by="auc_prc"`` for comparison.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+
+from gdpd.experiment import Preset, RunConfig
+from gdpd.metrics import summarise
+from gdpd.store import ResultStore
+
+CELL = ["dataset", "earliness", "method"]
+METHOD_LABELS = {"base": "Base", "kd": "Base-KD", "fitnets": "FitNets", "gdpd": "GDPD"}
+
+
+def flatten(record: dict[str, Any]) -> dict[str, Any]:
+    """One row per record: the configuration fields a table groups by, metrics, and timing."""
+    config = record["config"]
+    method = config["method_config"]
+    return {
+        "key": record["key"],
+        "dataset": config["dataset"],
+        "earliness": config["earliness"],
+        "method": config["method"],
+        "seed": config["seed"],
+        "weight": method["weight"],
+        "prefix_mode": config["prefix_mode"],
+        **record["metrics"],
+        "seconds_per_epoch": record["training"]["seconds_per_epoch"],
+        "train_seconds": record["training"]["train_seconds"],
+        "epochs_run": record["training"]["epochs_run"],
+        "best_epoch": record["training"]["best_epoch"],
+        "device": record["provenance"]["device"],
+    }
+
+
+def records_frame(store: ResultStore, configs: Iterable[RunConfig] | None = None) -> pd.DataFrame:
+    """The store as a DataFrame, restricted to ``configs`` (by key) when given."""
+    keys = None if configs is None else {c.key() for c in configs}
+    rows = [flatten(r) for r in store.records() if keys is None or r["key"] in keys]
+    return pd.DataFrame(rows)
+
+
+def preset_frame(store: ResultStore, preset: Preset) -> pd.DataFrame:
+    """The stored records of a preset's grid, with the distillation weight chosen on validation."""
+    frame = records_frame(store, preset.grid())
+    if frame.empty:
+        raise LookupError(f"no records of preset {preset.name!r} in {store.root}; run `gdpd grid --preset {preset.name}`")
+    return select_weights(frame)
+
+
+def select_weights(frame: pd.DataFrame, by: str = "val_auc_prc") -> pd.DataFrame:
+    """Keep, per (dataset, earliness, method), the weight with the best seed-mean ``by`` (ties: the smaller weight)."""
+    means = frame.groupby(CELL + ["weight"])[by].mean().reset_index()
+    best = means.sort_values(CELL + [by, "weight"], ascending=[True, True, True, False, True]).groupby(CELL).head(1)
+    return frame.merge(best[CELL + ["weight"]], on=CELL + ["weight"])
+
+
+def per_dataset(frame: pd.DataFrame, metric: str = "auc_prc", earliness: float | None = None) -> pd.DataFrame:
+    """Seed-mean ``metric`` x100: rows (dataset, earliness), one column per method."""
+    if earliness is not None:
+        frame = frame[frame["earliness"] == earliness]
+    table = frame.groupby(["dataset", "earliness", "method"])[metric].mean().mul(100).unstack("method")
+    return table[[m for m in METHOD_LABELS if m in table.columns] + [m for m in table.columns if m not in METHOD_LABELS]]
+
+
+def summary(frame: pd.DataFrame, metric: str = "auc_prc") -> pd.DataFrame:
+    """Per earliness and method: mean over datasets, average rank and top-1 count (the paper's Table 1 layout)."""
+    parts = []
+    for earliness, table in per_dataset(frame, metric).groupby(level="earliness"):
+        stats = summarise(table.droplevel("earliness"))
+        stats.insert(0, "earliness", earliness)
+        parts.append(stats.rename_axis("method").reset_index())
+    return pd.concat(parts, ignore_index=True)
+
+
+def seed_spread(frame: pd.DataFrame, metric: str = "auc_prc") -> pd.DataFrame:
+    """Mean and standard deviation over seeds x100, per cell."""
+    grouped = frame.groupby(CELL)[metric]
+    return pd.DataFrame({"mean": grouped.mean() * 100, "std": grouped.std(ddof=1) * 100, "n": grouped.size()})
+
+
+def missing_cells(store: ResultStore, configs: Iterable[RunConfig]) -> list[RunConfig]:
+    """The configurations whose records are not (validly) in the store."""
+    return [c for c in configs if store.get(c.dataset, c.key()) is None]

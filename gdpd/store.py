@@ -1,0 +1,99 @@
+"""The results store: one JSON record per run, keyed by a hash of its configuration, written atomically.
+
+Layout under the root (``data/results`` by default, or ``$GDPD_RESULTS``)::
+
+    runs/<dataset>/<key>.json      one record per student run
+    teachers/<dataset>-<key>.pt    cached teacher weights (recomputed deterministically when absent)
+    teachers/<dataset>-<key>.json  the teacher's configuration and metrics
+
+A record is written to a temporary file in the same folder and renamed into place, so a crash leaves either the whole
+record or none; a file that does not parse or whose key does not match its content is treated as missing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from gdpd.provenance import REPO_ROOT
+
+DEFAULT_ROOT = REPO_ROOT / "data" / "results"
+RECORD_FIELDS = ("key", "config", "metrics", "training", "provenance")
+
+
+def config_key(config: dict[str, Any]) -> str:
+    """A stable 16-hex-digit key: SHA-256 of the configuration's canonical JSON."""
+    canonical = json.dumps(config, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary sibling and an atomic rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def safe_name(dataset: str) -> str:
+    """A folder name for a dataset given by name or by path."""
+    return Path(dataset).name or "dataset"
+
+
+class ResultStore:
+    """Read and write run records under ``root``."""
+
+    def __init__(self, root: str | os.PathLike[str] | None = None) -> None:
+        self.root = Path(root or os.environ.get("GDPD_RESULTS") or DEFAULT_ROOT)
+
+    def run_path(self, dataset: str, key: str) -> Path:
+        return self.root / "runs" / safe_name(dataset) / f"{key}.json"
+
+    def teacher_path(self, dataset: str, key: str, suffix: str) -> Path:
+        return self.root / "teachers" / f"{safe_name(dataset)}-{key}{suffix}"
+
+    @staticmethod
+    def read_record(path: Path) -> dict[str, Any] | None:
+        """The record at ``path``, or ``None`` when it is absent, partial, corrupt or mislabelled."""
+        try:
+            record = json.loads(path.read_text())
+        except (OSError, ValueError):
+            return None
+        if not isinstance(record, dict) or any(field not in record for field in RECORD_FIELDS):
+            return None
+        if record["key"] != path.stem or config_key(record["config"]) != record["key"]:
+            return None
+        return record
+
+    def get(self, dataset: str, key: str) -> dict[str, Any] | None:
+        return self.read_record(self.run_path(dataset, key))
+
+    def put(self, record: dict[str, Any]) -> Path:
+        """Store a complete record; refuses one whose key does not match its configuration."""
+        missing = [field for field in RECORD_FIELDS if field not in record]
+        if missing:
+            raise ValueError(f"record lacks {missing}; only complete runs are stored")
+        if config_key(record["config"]) != record["key"]:
+            raise ValueError("record key does not match its configuration; refusing to store it")
+        path = self.run_path(record["config"]["dataset"], record["key"])
+        atomic_write_text(path, json.dumps(record, sort_keys=True, separators=(",", ":")) + "\n")
+        return path
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        """Every valid run record, in a stable order; corrupt files are skipped (and recomputed by a grid)."""
+        for path in sorted((self.root / "runs").glob("*/*.json")):
+            record = self.read_record(path)
+            if record is not None:
+                yield record

@@ -1,0 +1,343 @@
+"""Tests for the distillation methods: golden values on fixed random tensors plus property tests."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from gdpd.methods import METHODS, Batch, MethodConfig, Stage, build_distiller
+from gdpd.methods.fitnets import hint_loss
+from gdpd.methods.kd import hinton_kd
+from gdpd.models import LSTMClassifier, Outputs
+
+WARMUP, DISTIL = Stage(0, warmup=True), Stage(5, warmup=False)
+# Golden values of the terms below: batch from seed 0, student from seed 1, loss noise from seed 2.
+CE = 1.1296908855438232
+
+
+@pytest.fixture
+def batch() -> Batch:
+    torch.manual_seed(0)
+    x, y = torch.randn(6, 1, 10), torch.tensor([0, 1, 2, 0, 1, 2])
+    return Batch(x, y, Outputs(torch.randn(6, 3), torch.randn(6, 8), torch.randn(6, 10, 8)))
+
+
+def make(name: str, **config) -> nn.Module:
+    torch.manual_seed(1)
+    student = LSTMClassifier(in_channels=1, n_classes=3, hidden=8, layers=1)
+    return build_distiller(name, student, 8, MethodConfig(**config))
+
+
+def run(distiller: nn.Module, batch: Batch, stage: Stage) -> dict[str, torch.Tensor]:
+    torch.manual_seed(2)
+    return distiller(batch, stage)
+
+
+def np_kd(s: np.ndarray, t: np.ndarray, temperature: float) -> float:
+    def log_softmax(z: np.ndarray) -> np.ndarray:
+        z = z / temperature
+        z = z - z.max(1, keepdims=True)
+        return z - np.log(np.exp(z).sum(1, keepdims=True))
+
+    lt, ls = log_softmax(t), log_softmax(s)
+    return float(temperature**2 * (np.exp(lt) * (lt - ls)).sum(1).mean())
+
+
+def grad_norm(module: nn.Module) -> float:
+    return sum(0.0 if p.grad is None else p.grad.abs().sum().item() for p in module.parameters())
+
+
+# Registry and configuration.
+
+
+def test_registry_names() -> None:
+    assert set(METHODS) == {"base", "kd", "fitnets", "gdpd"}
+    assert {name: cls.name for name, cls in METHODS.items()} == {name: name for name in METHODS}
+    assert METHODS["base"].needs_teacher is False
+    assert all(METHODS[n].needs_teacher for n in ("kd", "fitnets", "gdpd"))
+
+
+def test_build_distiller_unknown_lists_methods() -> None:
+    with pytest.raises(ValueError, match="unknown method 'dkd'") as info:
+        make("dkd")
+    assert all(name in str(info.value) for name in METHODS)
+
+
+@pytest.mark.parametrize(
+    "config, field",
+    [
+        ({"weight": -0.1}, "weight"),
+        ({"temperature": 0.0}, "temperature"),
+        ({"samples": 0}, "samples"),
+        ({"alpha": 1.5}, "alpha"),
+        ({"alpha": -0.1}, "alpha"),
+    ],
+)
+def test_method_config_validation(config, field) -> None:
+    with pytest.raises(ValueError, match=field):
+        MethodConfig(**config)
+
+
+def test_method_config_accepts_alpha_endpoints() -> None:
+    assert MethodConfig(alpha=0.0).alpha == 0.0 and MethodConfig(alpha=1.0).alpha == 1.0
+
+
+# Hinton KD.
+
+
+def test_hinton_kd_golden_and_numpy() -> None:
+    torch.manual_seed(0)
+    s, t = torch.randn(4, 3), torch.randn(4, 3)
+    assert hinton_kd(s, t, 2.0).item() == pytest.approx(0.7877960801124573, rel=1e-5)
+    assert hinton_kd(s, t, 1.0).item() == pytest.approx(0.7267645597457886, rel=1e-5)
+    for temperature in (0.5, 1.0, 2.0, 4.0):
+        assert hinton_kd(s, t, temperature).item() == pytest.approx(np_kd(s.numpy(), t.numpy(), temperature), rel=1e-5)
+
+
+def test_hinton_kd_zero_iff_equal_and_direction() -> None:
+    torch.manual_seed(0)
+    s, t = torch.randn(4, 3), torch.randn(4, 3)
+    assert hinton_kd(t, t, 2.0).item() == pytest.approx(0.0, abs=1e-7)
+    assert hinton_kd(t + 3.0, t, 2.0).item() == pytest.approx(0.0, abs=1e-6)  # shift-invariant softmax
+    assert hinton_kd(s, t, 2.0).item() > 0
+    # KL(teacher || student), not the reverse.
+    assert hinton_kd(s, t, 2.0).item() != pytest.approx(hinton_kd(t, s, 2.0).item(), rel=1e-3)
+
+
+def test_hinton_kd_gradient_reaches_student_only() -> None:
+    torch.manual_seed(0)
+    s, t = torch.randn(4, 3, requires_grad=True), torch.randn(4, 3)
+    hinton_kd(s, t, 2.0).backward()
+    assert torch.isfinite(s.grad).all() and s.grad.abs().sum() > 0
+    # d/ds of T^2 KL at temperature T is T * (p_s - p_t) / B.
+    expected = 2.0 * (F.softmax(s / 2, -1) - F.softmax(t / 2, -1)) / 4
+    torch.testing.assert_close(s.grad, expected.detach())
+
+
+# Base and KD.
+
+
+@pytest.mark.parametrize("stage", [WARMUP, DISTIL])
+def test_base_returns_only_ce(batch, stage) -> None:
+    distiller = make("base")
+    terms = run(distiller, batch, stage)
+    assert set(terms) == {"ce"}
+    assert terms["ce"].item() == pytest.approx(CE, rel=1e-5)
+    assert terms["ce"].item() == pytest.approx(F.cross_entropy(distiller.student(batch.x), batch.y).item(), rel=1e-6)
+
+
+def test_base_ignores_missing_teacher(batch) -> None:
+    assert set(run(make("base"), batch._replace(teacher=None), DISTIL)) == {"ce"}
+
+
+def test_kd_terms_golden_and_weight(batch) -> None:
+    terms = run(make("kd", weight=0.5), batch, DISTIL)
+    assert set(terms) == {"ce", "kd"}
+    assert terms["ce"].item() == pytest.approx(CE, rel=1e-5)
+    assert terms["kd"].item() == pytest.approx(0.14644552767276764, rel=1e-5)
+    logits = make("kd").student(batch.x).detach()
+    assert terms["kd"].item() == pytest.approx(0.5 * np_kd(logits.numpy(), batch.teacher.logits.numpy(), 2.0), rel=1e-5)
+    assert run(make("kd", weight=0.0), batch, DISTIL)["kd"].item() == 0.0
+    assert run(make("kd", weight=3.0), batch, DISTIL)["kd"].item() == pytest.approx(6 * terms["kd"].item(), rel=1e-5)
+
+
+def test_kd_zero_when_student_equals_teacher(batch) -> None:
+    distiller = make("kd")
+    with torch.no_grad():
+        logits = distiller.student(batch.x)
+    teacher = batch.teacher._replace(logits=logits)
+    assert run(distiller, batch._replace(teacher=teacher), DISTIL)["kd"].item() == pytest.approx(0.0, abs=1e-6)
+
+
+# FitNets.
+
+
+def test_hint_loss_golden_and_truncation() -> None:
+    torch.manual_seed(0)
+    regressed, teacher = torch.randn(2, 4, 3), torch.randn(2, 6, 3)
+    loss = hint_loss(regressed, teacher)
+    assert loss.item() == pytest.approx(1.8310009241104126, rel=1e-5)
+    assert loss.item() == pytest.approx(float(((regressed.numpy() - teacher.numpy()[:, :4]) ** 2).mean()), rel=1e-6)
+    assert hint_loss(teacher[:, :4], teacher).item() == 0.0
+
+
+def test_fitnets_regressor_init() -> None:
+    regressor = make("fitnets").regressor
+    assert (regressor.in_features, regressor.out_features) == (8, 8)
+    assert regressor.weight.abs().max().item() <= 1 / 8
+    assert regressor.bias.abs().sum().item() == 0.0
+
+
+def test_fitnets_warmup_is_hint_only(batch) -> None:
+    distiller = make("fitnets", weight=2.0)
+    terms = run(distiller, batch, WARMUP)
+    assert set(terms) == {"hint"}
+    assert terms["hint"].item() == pytest.approx(2.052812337875366, rel=1e-5)
+    sequence = distiller.student.encode(batch.x).sequence
+    expected = 2.0 * F.mse_loss(distiller.regressor(sequence), batch.teacher.sequence)
+    assert terms["hint"].item() == pytest.approx(expected.item(), rel=1e-6)
+    terms["hint"].backward()
+    assert grad_norm(distiller.student.lstm) > 0 and grad_norm(distiller.regressor) > 0
+    assert distiller.student.head.weight.grad is None  # the head is untouched by the hint stage
+
+
+def test_fitnets_truncated_student_sequence(batch) -> None:
+    distiller = make("fitnets")
+    short = batch._replace(x=batch.x[:, :, :4])
+    terms = run(distiller, short, WARMUP)
+    sequence = distiller.student.encode(short.x).sequence
+    expected = F.mse_loss(distiller.regressor(sequence), batch.teacher.sequence[:, :4])
+    assert terms["hint"].item() == pytest.approx(expected.item(), rel=1e-6)
+
+
+def test_fitnets_zero_hint_when_regressed_student_equals_teacher(batch) -> None:
+    distiller = make("fitnets")
+    with torch.no_grad():
+        sequence = distiller.regressor(distiller.student.encode(batch.x).sequence)
+    teacher = batch.teacher._replace(sequence=sequence)
+    assert run(distiller, batch._replace(teacher=teacher), WARMUP)["hint"].item() == pytest.approx(0.0, abs=1e-10)
+
+
+def test_fitnets_after_warmup_is_ce_only(batch) -> None:
+    terms = run(make("fitnets", weight=2.0), batch, DISTIL)
+    assert set(terms) == {"ce"}
+    assert terms["ce"].item() == pytest.approx(CE, rel=1e-5)
+
+
+# GDPD.
+
+
+@pytest.mark.parametrize("hinton", [False, True])
+def test_gdpd_terms_golden(batch, hinton) -> None:
+    warm = run(make("gdpd", hinton=hinton), batch, WARMUP)
+    after = run(make("gdpd", hinton=hinton), batch, DISTIL)
+    extra = {"kd"} if hinton else set()
+    assert set(warm) == {"ce", "diffusion", "reconstruction"} | extra
+    assert set(after) == {"ce", "hint"} | extra
+    golden = {"ce": CE, "diffusion": 1.517834186553955, "reconstruction": 0.9312669634819031, "hint": 1.463126301765442}
+    golden |= {"kd": 0.2928910553455353} if hinton else {}
+    for terms in (warm, after):
+        for name, value in terms.items():
+            assert torch.isfinite(value) and value.shape == ()
+            assert value.item() == pytest.approx(golden[name], rel=1e-5), name
+
+
+def test_gdpd_weight_scales_all_but_ce(batch) -> None:
+    one, two = run(make("gdpd", hinton=True), batch, WARMUP), run(make("gdpd", hinton=True, weight=2.0), batch, WARMUP)
+    assert two["ce"].item() == pytest.approx(one["ce"].item(), rel=1e-6)
+    for name in ("kd", "diffusion", "reconstruction"):
+        assert two[name].item() == pytest.approx(2 * one[name].item(), rel=1e-5), name
+    one, two = run(make("gdpd"), batch, DISTIL), run(make("gdpd", weight=2.0), batch, DISTIL)
+    assert two["hint"].item() == pytest.approx(2 * one["hint"].item(), rel=1e-5)
+
+
+def test_gdpd_warmup_reconstruction_term(batch) -> None:
+    distiller = make("gdpd")
+    terms = run(distiller, batch, WARMUP)
+    ae = distiller.autoencoder
+    z = batch.teacher.feature
+    assert terms["reconstruction"].item() == pytest.approx(F.mse_loss(ae.decoder(ae.encoder(z)), z).item(), rel=1e-6)
+
+
+def test_gdpd_hint_gradient_reaches_every_module(batch) -> None:
+    distiller = make("gdpd")
+    run(distiller, batch, DISTIL)["hint"].backward()
+    sampler = distiller.sampler
+    for name, module in [
+        ("student lstm", distiller.student.lstm),
+        ("head", distiller.student.head),
+        ("trans", sampler.trans),
+        ("alpha_adapter", sampler.alpha_adapter),
+        ("proj", sampler.proj),
+        ("denoiser", sampler.prior.denoiser),
+    ]:
+        assert grad_norm(module) > 0, name
+        assert all(p.grad is None or torch.isfinite(p.grad).all() for p in module.parameters()), name
+    assert grad_norm(distiller.autoencoder) == 0  # the teacher side is not used after warm-up
+
+
+def test_gdpd_warmup_diffusion_is_detached_from_autoencoder(batch) -> None:
+    distiller = make("gdpd")
+    terms = run(distiller, batch, WARMUP)
+    terms["diffusion"].backward(retain_graph=True)
+    assert grad_norm(distiller.sampler.prior.denoiser) > 0
+    assert grad_norm(distiller.autoencoder) == 0
+    assert grad_norm(distiller.student) == 0
+    terms["reconstruction"].backward()
+    assert grad_norm(distiller.autoencoder.encoder) > 0
+    assert grad_norm(distiller.autoencoder.decoder) > 0
+    assert grad_norm(distiller.student) == 0
+
+
+def test_gdpd_fixed_alpha(batch) -> None:
+    distiller = make("gdpd", alpha=0.5)
+    assert distiller.sampler.alpha_adapter is None
+    distiller.eval()
+    assert distiller.diagnostics(batch)["alpha"] == 0.5
+    distiller.train()
+    terms = run(distiller, batch, DISTIL)
+    terms["hint"].backward()
+    assert grad_norm(distiller.student.lstm) > 0
+
+
+def test_gdpd_alpha_one_starts_from_measurement(batch) -> None:
+    """With alpha = 1 the noise draw is irrelevant, so two hint losses on different seeds agree."""
+    distiller = make("gdpd", alpha=1.0)
+    torch.manual_seed(10)
+    a = distiller(batch, DISTIL)["hint"]
+    torch.manual_seed(11)
+    b = distiller(batch, DISTIL)["hint"]
+    assert a.item() == pytest.approx(b.item(), rel=1e-6)
+    learned = make("gdpd")
+    torch.manual_seed(10)
+    c = learned(batch, DISTIL)["hint"]
+    torch.manual_seed(11)
+    assert c.item() != pytest.approx(learned(batch, DISTIL)["hint"].item(), rel=1e-6)
+
+
+class IdentitySampler(nn.Module):
+    """Stands in for the hint sampler: records its batch size and returns the student feature unchanged."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sizes: list[int] = []
+
+    def forward(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        self.sizes.append(z.shape[0])
+        return z, z.new_ones(z.shape[0], 1), z
+
+
+@pytest.mark.parametrize("samples", [1, 3])
+def test_gdpd_samples_run_as_one_batch_with_matching_labels(batch, samples) -> None:
+    distiller = make("gdpd", samples=samples)
+    distiller.sampler = IdentitySampler()
+    terms = run(distiller, batch, DISTIL)
+    assert distiller.sampler.sizes == [samples * 6]
+    # Identical copies of each case: the mean over J equals one CE, only if labels repeat in the same order.
+    assert terms["hint"].item() == pytest.approx(terms["ce"].item(), rel=1e-6)
+
+
+def test_gdpd_samples_real_sampler_shape(batch) -> None:
+    distiller = make("gdpd", samples=4)
+    hints: list[torch.Tensor] = []
+    distiller.sampler.register_forward_hook(lambda m, i, out: hints.append(out[0]))
+    terms = run(distiller, batch, DISTIL)
+    assert len(hints) == 1 and hints[0].shape == (24, 8)
+    expected = F.cross_entropy(distiller.student.head(hints[0]), batch.y.repeat(4))
+    assert terms["hint"].item() == pytest.approx(expected.item(), rel=1e-6)
+
+
+def test_gdpd_diagnostics(batch) -> None:
+    distiller = make("gdpd")
+    distiller.eval()
+    diagnostics = distiller.diagnostics(batch)
+    assert set(diagnostics) == {"alpha", "hint_to_student", "hint_to_teacher", "hint_accuracy"}
+    assert all(isinstance(v, float) and np.isfinite(v) for v in diagnostics.values())
+    assert 0 < diagnostics["alpha"] < 1
+    assert 0 <= diagnostics["hint_accuracy"] <= 1
+    assert diagnostics["hint_to_student"] > 0 and diagnostics["hint_to_teacher"] > 0
+    assert not distiller.training
+    assert make("base").diagnostics(batch) == {}
