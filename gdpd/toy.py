@@ -161,3 +161,26 @@ def sample_metrics(
         "spread": float(torch.cdist(samples, samples).mean()),
         "energy_dist": energy_distance(samples, reference),
     }
+
+
+def hint_sweep(
+    prior: GaussianMixture,
+    schedule: NoiseSchedule,
+    y: Tensor,
+    gain: float,
+    noise_std: float,
+    alphas: list[float],
+    n: int,
+    generator: torch.Generator,
+    t_start: int = 400,
+    steps: int = 5,
+) -> list[dict[str, float]]:
+    """``sample_metrics`` of ``n`` GDPD hints against ``n`` exact posterior samples, per ``alpha`` and row of ``y``."""
+    eps_fn = mixture_eps(prior, schedule)
+    rows = []
+    for alpha in alphas:
+        for i, y_i in enumerate(y):
+            reference = posterior(prior, y_i, gain, noise_std).sample(n, generator)
+            hints = gdpd_hints(eps_fn, y_i, alpha, n, schedule, generator, t_start, steps)
+            rows.append({"alpha": alpha, "measurement": i, **sample_metrics(hints, y_i, gain, prior, reference)})
+    return rows

@@ -34,7 +34,8 @@ def test_alpha_bar_golden_values() -> None:
 
 def test_at_pads_the_clean_step() -> None:
     t = torch.tensor([-1, 0, 999])
-    torch.testing.assert_close(SCHEDULE.at(t), torch.stack([torch.tensor(1.0), SCHEDULE.alpha_bar[0], SCHEDULE.alpha_bar[999]]))
+    expected = torch.stack([torch.tensor(1.0), SCHEDULE.alpha_bar[0], SCHEDULE.alpha_bar[999]])
+    torch.testing.assert_close(SCHEDULE.at(t), expected)
 
 
 @pytest.mark.parametrize("args", [(0, 1e-4, 0.02), (10, 0.0, 0.02), (10, 0.03, 0.02), (10, 1e-4, 1.0)])
@@ -49,7 +50,8 @@ def test_q_sample_formula() -> None:
     t = torch.tensor([-1, 0, 400, 999])
     zt = SCHEDULE.q_sample(z0, t, noise)
     a = np.concatenate([[1.0], np.cumprod(1 - np.linspace(1e-4, 0.02, 1000))])[t.numpy() + 1][:, None]
-    np.testing.assert_allclose(zt.numpy(), np.sqrt(a) * z0.numpy() + np.sqrt(1 - a) * noise.numpy(), rtol=1e-5, atol=1e-6)
+    expected = np.sqrt(a) * z0.numpy() + np.sqrt(1 - a) * noise.numpy()
+    np.testing.assert_allclose(zt.numpy(), expected, rtol=1e-5, atol=1e-6)
     torch.testing.assert_close(zt[0], z0[0])  # step -1 is the clean sample
 
 

@@ -13,6 +13,7 @@ from gdpd.toy import (
     dps_samples,
     energy_distance,
     gdpd_hints,
+    hint_sweep,
     measure,
     mixture_eps,
     posterior,
@@ -121,3 +122,11 @@ def test_measure_and_metrics_hand_values() -> None:
     assert m["prior_nll"] == pytest.approx(math.log(2 * math.pi) + 2.0)
     assert m["energy_dist"] == pytest.approx(0.0)
     assert m["spread"] == pytest.approx(0.0)
+
+
+def test_hint_sweep_rows() -> None:
+    prior = ring_mixture(4)
+    y = torch.tensor([[1.0, 0.0], [0.0, -1.0]])
+    rows = hint_sweep(prior, SCHEDULE, y, 0.7, 0.5, [0.0, 1.0], 16, gen())
+    assert [(r["alpha"], r["measurement"]) for r in rows] == [(0.0, 0), (0.0, 1), (1.0, 0), (1.0, 1)]
+    assert rows[2]["spread"] == pytest.approx(0.0, abs=1e-6)

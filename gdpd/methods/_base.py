@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from gdpd.models import Classifier, Outputs
+from gdpd.prior import ddim_timesteps
 
 
 class Batch(NamedTuple):
@@ -55,6 +56,7 @@ class MethodConfig:
             raise ValueError(f"samples (J) must be >= 1, got {self.samples}")
         if self.alpha is not None and not 0 <= self.alpha <= 1:
             raise ValueError(f"a fixed alpha must be in [0, 1], got {self.alpha}; pass None to learn it")
+        ddim_timesteps(self.ddim_start, self.ddim_steps)  # fail at configuration time, not epochs into training
 
 
 class Distiller(nn.Module):

@@ -1,0 +1,98 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+from gdpd.cli import main
+
+
+def _run(capsys, *argv):
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_methods_lists_the_registry(capsys):
+    code, out, _ = _run(capsys, "methods")
+    assert code == 0
+    assert out.split() == ["base", "kd", "fitnets", "gdpd"]
+
+
+def test_run_json_prints_metrics(capsys, tmp_path):
+    argv = ["run", "--dataset", "GunPoint", "--earliness", "0.4", "--method", "gdpd", "--seed", "1",
+            "--preset", "smoke", "--json", "--results", str(tmp_path)]
+    code, out, _ = _run(capsys, *argv)
+    assert code == 0
+    payload = json.loads(out)
+    assert {"auc_prc", "accuracy", "fidelity", "key", "config"} <= set(payload)
+    assert (tmp_path / "runs" / "GunPoint" / f"{payload['key']}.json").exists()
+    code, again, _ = _run(capsys, *argv)
+    assert json.loads(again)["auc_prc"] == payload["auc_prc"]
+
+
+def test_results_folder_from_environment(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("GDPD_RESULTS", str(tmp_path))
+    code, _, _ = _run(capsys, "run", "--dataset", "UnitTest", "--earliness", "0.5", "--method", "base",
+                      "--preset", "smoke")
+    assert code == 0
+    assert list((tmp_path / "runs" / "UnitTest").glob("*.json"))
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--dataset", "GunPoint", "--earliness", "1.5", "--method", "gdpd"], "earliness must be in (0, 1]"),
+        (["--dataset", "GunPoint", "--earliness", "0", "--method", "gdpd"], "earliness must be in (0, 1]"),
+        (["--dataset", "GunPoint", "--earliness", "0.01", "--method", "gdpd"], "at least 2"),
+        (["--dataset", "NoSuchSet", "--earliness", "0.4", "--method", "gdpd"], "unknown"),
+        (["--dataset", "GunPoint", "--earliness", "0.4", "--method", "nope"], "unknown method"),
+        (["--dataset", "GunPoint", "--earliness", "0.4", "--method", "gdpd", "--alpha", "2"], "alpha"),
+        (["--dataset", "GunPoint", "--earliness", "0.4", "--method", "gdpd", "--ddim-steps", "0"], "steps"),
+    ],
+)
+def test_bad_input_exits_nonzero_and_writes_nothing(capsys, tmp_path, args, message):
+    code, out, err = _run(capsys, "run", *args, "--preset", "smoke", "--results", str(tmp_path))
+    assert code == 2
+    assert message in err
+    assert out == ""
+    assert not any(tmp_path.iterdir())
+
+
+def _write_ts(folder, name, rows):
+    """A minimal univariate .ts pair; ``rows`` maps split to (series, label) pairs."""
+    for split, cases in rows.items():
+        body = "\n".join(",".join(str(v) for v in series) + f":{label}" for series, label in cases)
+        header = (f"@problemName {name}\n@timeStamps false\n@missing true\n@univariate true\n"
+                  f"@equalLength true\n@seriesLength 6\n@classLabel true a b\n@data\n")
+        (folder / f"{name}_{split}.ts").write_text(header + body + "\n")
+
+
+@pytest.mark.parametrize(
+    "train, problem",
+    [
+        ([([1, 2, 3, 4, 5, 6], "a")] * 5 + [([6, 5, 4, 3, 2, 1], "b")], "class"),
+        ([(["NaN"] * 6, "a")] + [([1, 2, 3, 4, 5, 6], "a")] * 4 + [([6, 5, 4, 3, 2, 1], "b")] * 4, "NaN"),
+    ],
+)
+def test_bad_local_datasets_are_refused(capsys, tmp_path, train, problem):
+    folder = tmp_path / "Tiny"
+    folder.mkdir()
+    _write_ts(folder, "Tiny", {"TRAIN": train, "TEST": [([1, 2, 3, 4, 5, 6], "a"), ([6, 5, 4, 3, 2, 1], "b")]})
+    results = tmp_path / "results"
+    code, _, err = _run(capsys, "run", "--dataset", str(folder), "--earliness", "0.5", "--method", "base",
+                        "--preset", "smoke", "--results", str(results))
+    assert code == 2
+    assert problem.lower() in err.lower()
+    assert not results.exists()
+
+
+def test_path_without_ts_files(capsys, tmp_path):
+    code, _, err = _run(capsys, "run", "--dataset", str(tmp_path), "--earliness", "0.5", "--method", "base",
+                        "--preset", "smoke", "--results", str(tmp_path / "r"))
+    assert code == 2 and ".ts" in err
+
+
+def test_console_script_entry_point():
+    out = subprocess.run([sys.executable, "-m", "gdpd.cli", "methods"], capture_output=True, text=True, check=True)
+    assert out.stdout.split()[0] == "base"
