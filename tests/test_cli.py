@@ -16,7 +16,9 @@ def _run(capsys, *argv):
 def test_methods_lists_the_registry(capsys):
     code, out, _ = _run(capsys, "methods")
     assert code == 0
-    assert out.split() == ["base", "kd", "fitnets", "gdpd"]
+    assert out.split() == [
+        "base", "kd", "fitnets", "gdpd", "rkd", "attention", "dkd", "dt2w", "vid", "pkt", "tekap", "ttm",
+    ]
 
 
 def test_run_json_prints_metrics(capsys, tmp_path):
