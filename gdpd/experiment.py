@@ -16,9 +16,9 @@ import torch
 from torch import Tensor
 
 from gdpd.data import Dataset, DatasetError, load_dataset, validation_split
-from gdpd.methods import METHODS, MethodConfig, build_distiller
+from gdpd.methods import METHODS, Distiller, MethodConfig, build_distiller
 from gdpd.metrics import evaluate
-from gdpd.models import Classifier, build_classifier, predict_outputs
+from gdpd.models import Classifier, Outputs, build_classifier, predict_outputs
 from gdpd.prefix import PrefixMode, make_prefix, prefix_length
 from gdpd.provenance import provenance
 from gdpd.store import ResultStore, atomic_write_text, config_key
@@ -278,6 +278,43 @@ def resolve_device(device: str | torch.device) -> torch.device:
     return resolved
 
 
+@dataclass
+class TrainedRun:
+    """A trained student with everything it was trained from, for notebooks that look inside a run."""
+
+    config: RunConfig
+    data: PreparedData
+    teacher: Classifier
+    teacher_info: dict[str, Any]
+    teacher_outputs: dict[str, Outputs]
+    distiller: Distiller
+    result: FitResult
+
+    @property
+    def student(self) -> Classifier:
+        return self.distiller.student
+
+
+def train_run(
+    config: RunConfig, store: ResultStore | None = None, device: str | torch.device = "cpu", progress: bool = False
+) -> TrainedRun:
+    """Prepare the data, get the teacher and train the student of ``config`` (no evaluation, nothing stored)."""
+    torch_device = resolve_device(device)
+    data = prepare(config, torch_device)
+    teacher, teacher_info = get_teacher(config, data, store, torch_device, progress)
+    teacher_out = {k: predict_outputs(teacher, x) for k, x in data.full.items()}
+    seed_everything(config.seed)
+    student = _new_classifier(config.architecture, data.dataset, config.hidden, config.layers, torch_device)
+    distiller = build_distiller(config.method, student, teacher.feature_dim, config.method_config).to(torch_device)
+    result = fit(
+        distiller,
+        Split(data.prefix["train"], data.labels["train"], teacher_out["train"]),
+        Split(data.prefix["val"], data.labels["val"], teacher_out["val"]),
+        config.train, config.seed, progress, description=f"{config.method} {config.dataset} e={config.earliness}",
+    )
+    return TrainedRun(config, data, teacher, teacher_info, teacher_out, distiller, result)
+
+
 def run(
     config: RunConfig,
     store: ResultStore | None = None,
@@ -292,22 +329,11 @@ def run(
         if stored is not None:
             return stored
     started = time.perf_counter()
-    torch_device = resolve_device(device)
-    data = prepare(config, torch_device)
-    teacher, teacher_info = get_teacher(config, data, store, torch_device, progress)
-    teacher_out = {k: predict_outputs(teacher, x) for k, x in data.full.items()}
-    seed_everything(config.seed)
-    student = _new_classifier(config.architecture, data.dataset, config.hidden, config.layers, torch_device)
-    distiller = build_distiller(config.method, student, teacher.feature_dim, config.method_config).to(torch_device)
-    result = fit(
-        distiller,
-        Split(data.prefix["train"], data.labels["train"], teacher_out["train"]),
-        Split(data.prefix["val"], data.labels["val"], teacher_out["val"]),
-        config.train, config.seed, progress, description=f"{config.method} {config.dataset} e={config.earliness}",
-    )
+    trained = train_run(config, store, device, progress)
+    data, teacher_out, result, teacher_info = trained.data, trained.teacher_outputs, trained.result, trained.teacher_info
     metrics = {}
     for split in ("test", "val"):
-        student_logits = predict_outputs(student, data.prefix[split]).logits.cpu().numpy()
+        student_logits = predict_outputs(trained.student, data.prefix[split]).logits.cpu().numpy()
         scores = evaluate(data.labels[split].cpu().numpy(), student_logits, teacher_out[split].logits.cpu().numpy())
         metrics.update(scores if split == "test" else {f"val_{k}": v for k, v in scores.items()})
     metrics.update({f"teacher_{k}": v for k, v in teacher_info["metrics"].items()})
@@ -321,7 +347,7 @@ def run(
             "teacher_key": teacher_info["key"], "teacher_seed": teacher_info["seed"],
         },
         "history": [{k: round(v, 5) for k, v in epoch.items()} for epoch in result.history],
-        "provenance": {**provenance(torch_device), "wall_seconds": time.perf_counter() - started},
+        "provenance": {**provenance(trained.data.full["train"].device), "wall_seconds": time.perf_counter() - started},
     }
     if store is not None:
         store.put(record)

@@ -29,6 +29,10 @@ def git_commit() -> str:
     return commit + ("+dirty" if dirty else "")
 
 
+COMMIT_AT_IMPORT = git_commit()
+"""The commit of the code this process loaded; later commits do not change what it runs."""
+
+
 def device_name(device: torch.device) -> str:
     """A readable name of the device that ran a computation."""
     if device.type == "cuda":
@@ -40,7 +44,7 @@ def provenance(device: torch.device) -> dict[str, str | int]:
     """Facts stored with every record so a number can be traced back to code and machine."""
     return {
         "gdpd_version": gdpd.__version__,
-        "git_commit": git_commit(),
+        "git_commit": COMMIT_AT_IMPORT,
         "torch_version": torch.__version__,
         "python_version": platform.python_version(),
         "device": device_name(device),
