@@ -1,0 +1,241 @@
+"""The results chapters' tables: which stored runs are analysed, and the aggregations the chapters display.
+
+A table must never mix complete and incomplete method columns (ranks need complete rows), and a grid that is still
+running leaves some cells out. :func:`select_analysis` states one rule for the whole book:
+
+1. if at least one seed has *every* cell of the preset's grid stored, only those *complete seeds* are analysed, so
+   every (dataset, earliness, method) cell averages the same seeds;
+2. otherwise only *complete blocks* are analysed: the (dataset, earliness, seed) triples for which every method (and
+   weight) of the grid is stored. Each method column of a row then averages the same seeds, though rows may differ
+   in their number of seeds and earliness levels in their datasets (the tables report both counts).
+
+Scores are x100 as in the paper; all aggregations are means over seeds first, then over datasets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from gdpd.experiment import Preset
+from gdpd.metrics import summarise
+from gdpd.provenance import REPO_ROOT
+from gdpd.results import CELL, METHOD_LABELS, records_frame, select_weights
+from gdpd.store import ResultStore
+
+BLOCK = ["dataset", "earliness", "seed"]
+MIN_CD_ROWS = 5  # fewer complete rows than this: no critical-difference diagram
+PAPER_CSV = REPO_ROOT / "data" / "paper_reported.csv"
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The records a chapter analyses and how they were chosen.
+
+    ``frame`` holds one row per analysed record (weights already selected on validation); ``rule`` is
+    ``"complete seeds"``, ``"complete blocks"`` or ``"none"`` (nothing analysable yet); ``grid`` is the preset's grid,
+    one row per cell with a boolean ``stored`` column.
+    """
+
+    frame: pd.DataFrame
+    rule: str
+    complete_seeds: tuple[int, ...]
+    grid: pd.DataFrame
+
+    @property
+    def empty(self) -> bool:
+        return self.frame.empty
+
+    @property
+    def n_stored(self) -> int:
+        return int(self.grid["stored"].sum())
+
+    @property
+    def n_grid(self) -> int:
+        return len(self.grid)
+
+
+def grid_frame(preset: Preset) -> pd.DataFrame:
+    """One row per cell of ``preset``'s grid: its store key and the fields a table groups by."""
+    return pd.DataFrame([
+        {"key": c.key(), "dataset": c.dataset, "earliness": c.earliness, "method": c.method, "seed": c.seed,
+         "weight": c.method_config.weight}
+        for c in preset.grid()
+    ])
+
+
+def select_analysis(store: ResultStore, preset: Preset) -> Selection:
+    """The stored records of ``preset`` that the chapters analyse (module docstring: complete seeds, else blocks)."""
+    grid = grid_frame(preset)
+    records = records_frame(store, preset.grid())
+    grid["stored"] = grid["key"].isin(records["key"]) if not records.empty else False
+    seed_done = grid.groupby("seed")["stored"].all()
+    complete_seeds = tuple(int(s) for s in preset.seeds if seed_done.get(s, False))
+    if records.empty:
+        return Selection(records, "none", (), grid)
+    if complete_seeds:
+        rule, keep = "complete seeds", records["seed"].isin(complete_seeds)
+    else:
+        blocks = grid.groupby(BLOCK)["stored"].all()
+        rule, keep = "complete blocks", records.set_index(BLOCK).index.isin(blocks[blocks].index)
+    kept = records[np.asarray(keep)]
+    if kept.empty:
+        return Selection(kept, "none", (), grid)
+    return Selection(select_weights(kept).reset_index(drop=True), rule, complete_seeds, grid)
+
+
+def coverage(selection: Selection) -> pd.DataFrame:
+    """Per seed: stored cells, grid cells, whether the seed is complete, and records analysed."""
+    grid = selection.grid
+    table = grid.groupby("seed", sort=False)["stored"].agg(stored="sum", cells="size")
+    table["complete"] = table["stored"] == table["cells"]
+    analysed = selection.frame.groupby("seed").size() if not selection.empty else pd.Series(dtype=int)
+    table["analysed"] = analysed.reindex(table.index).fillna(0).astype(int)
+    return table
+
+
+def complete_blocks(selection: Selection) -> pd.DataFrame:
+    """Rows dataset, columns earliness: the number of seeds whose every method is stored for that row."""
+    blocks = selection.grid.groupby(BLOCK)["stored"].all()
+    return blocks.groupby(["dataset", "earliness"]).sum().astype(int).unstack("earliness")
+
+
+def labelled(table: pd.DataFrame) -> pd.DataFrame:
+    """Method codes replaced by the paper's labels (Base, Base-KD, FitNets, GDPD) in columns and index levels."""
+    return table.rename(columns=METHOD_LABELS, index=METHOD_LABELS)
+
+
+def cell_means(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """Seed-mean ``metric`` x100: rows (dataset, earliness), one column per method (complete rows only)."""
+    table = frame.groupby(CELL)[metric].mean().mul(100).unstack("method")
+    order = [m for m in METHOD_LABELS if m in table.columns]
+    return table[order + [m for m in table.columns if m not in order]].dropna()
+
+
+def table1(frame: pd.DataFrame, metric: str = "auc_prc") -> pd.DataFrame:
+    """The paper's Table 1 layout: per earliness and method the mean over datasets of the seed-mean x100, the
+    average rank (lower is better) and the top-1 count, plus ``n_datasets`` (complete rows at that earliness)."""
+    parts = []
+    for earliness, rows in cell_means(frame, metric).groupby(level="earliness"):
+        stats = summarise(rows.droplevel("earliness"))
+        stats.insert(0, "n_datasets", len(rows))
+        stats.insert(0, "earliness", earliness)
+        parts.append(stats.rename_axis("method").reset_index())
+    if not parts:
+        return pd.DataFrame(columns=["earliness", "method", "n_datasets", "mean", "average_rank", "top1"])
+    return pd.concat(parts, ignore_index=True)
+
+
+def read_paper(path: str | Path = PAPER_CSV) -> pd.DataFrame:
+    """The numbers transcribed from the paper's Table 1 (``#`` lines are comments): earliness, method, mean,
+    average_rank, top1; the rank and top-1 count are missing where the paper does not report them."""
+    return pd.read_csv(path, comment="#")
+
+
+def side_by_side(ours: pd.DataFrame, paper: pd.DataFrame) -> pd.DataFrame:
+    """Rows (earliness, method label), columns (statistic, source): our :func:`table1` next to the paper's numbers
+    for the same earliness and method, and our ``n_datasets``; the paper's unreported ranks stay missing."""
+    stats = ["mean", "average_rank", "top1"]
+    index = ["earliness", "method"]
+    mine = ours.set_index(index)
+    theirs = paper.set_index(index).reindex(mine.index)
+    table = pd.concat({"ours": mine[stats], "paper": theirs[stats]}, axis=1).swaplevel(axis=1)
+    table = table.reindex(columns=pd.MultiIndex.from_product([stats, ["ours", "paper"]]))
+    table[("n_datasets", "ours")] = mine["n_datasets"]
+    return table.rename(index=METHOD_LABELS, level="method")
+
+
+def per_dataset_spread(frame: pd.DataFrame, metric: str, earliness: float) -> pd.DataFrame:
+    """Rows dataset, columns (method label, mean/std): seed mean and sample std (ddof 1) x100 at ``earliness``,
+    plus ``n_seeds``; rows are the complete ones at that earliness."""
+    rows = frame[frame["earliness"] == earliness]
+    complete = cell_means(rows, metric).index.get_level_values("dataset")
+    rows = rows[rows["dataset"].isin(complete)]
+    grouped = rows.groupby(["dataset", "method"])[metric]
+    table = pd.DataFrame({"mean": grouped.mean() * 100, "std": grouped.std(ddof=1) * 100}).unstack("method")
+    table = table.swaplevel(axis=1)
+    methods = [m for m in METHOD_LABELS if m in table.columns.get_level_values(0)]
+    table = table.reindex(columns=pd.MultiIndex.from_product([methods, ["mean", "std"]]))
+    table[("n_seeds", "")] = rows.groupby("dataset")["seed"].nunique()
+    return table.rename(columns=METHOD_LABELS, level=0)
+
+
+def format_mean_std(table: pd.DataFrame, digits: int = 2) -> pd.DataFrame:
+    """A :func:`per_dataset_spread` table as ``"mean ± std"`` strings (std ``–`` with a single seed)."""
+    out = pd.DataFrame(index=table.index)
+    for method in dict.fromkeys(m for m, s in table.columns if s):
+        mean, std = table[(method, "mean")], table[(method, "std")]
+        out[method] = [f"{m:.{digits}f} ± {s:.{digits}f}" if np.isfinite(s) else f"{m:.{digits}f} ± –"
+                       for m, s in zip(mean, std)]
+    if ("n_seeds", "") in table.columns:
+        out["n_seeds"] = table[("n_seeds", "")]
+    return out
+
+
+def curve(frame: pd.DataFrame, metric: str, scale: float = 100.0) -> pd.DataFrame:
+    """Per earliness and method (complete rows only): ``mean`` over datasets of the seed-mean ``metric`` x``scale``,
+    ``seed_std``, the mean over datasets of the per-dataset seed std (ddof 1; missing with one seed), and
+    ``n_datasets``."""
+    rows = frame.set_index(["dataset", "earliness"])
+    complete = cell_means(frame, metric).index
+    rows = rows[rows.index.isin(complete)].reset_index()
+    per_cell = rows.groupby(CELL)[metric].agg(["mean", "std"]) * scale
+    grouped = per_cell.groupby(["earliness", "method"])
+    return pd.DataFrame({
+        "mean": grouped["mean"].mean(), "seed_std": grouped["std"].mean(), "n_datasets": grouped.size(),
+    }).reset_index()
+
+
+def teacher_curve(frame: pd.DataFrame, metric: str = "accuracy", reference: str = "auc_prc") -> pd.DataFrame:
+    """Per earliness: the mean over the complete rows' datasets of the teacher's ``metric`` x100 (full series)."""
+    complete = cell_means(frame, reference).index
+    teacher = frame.groupby(["dataset", "earliness"])[f"teacher_{metric}"].mean().mul(100)
+    teacher = teacher[teacher.index.isin(complete)]
+    return teacher.groupby(level="earliness").mean().rename("teacher").reset_index()
+
+
+def teacher_table(frame: pd.DataFrame, n_classes: dict[str, int] | None = None) -> pd.DataFrame:
+    """Per dataset: the teacher's test AUC-PRC and accuracy x100 (one teacher per dataset, from the records) and,
+    given ``n_classes``, the chance AUC-PRC 100/K (the expected macro AUC-PRC of random scores)."""
+    table = frame.groupby("dataset")[["teacher_auc_prc", "teacher_accuracy"]].mean().mul(100)
+    if n_classes is not None:
+        table["n_classes"] = [n_classes.get(d, np.nan) for d in table.index]
+        table["chance_auc_prc"] = 100 / table["n_classes"]
+        table["teacher_over_chance"] = table["teacher_auc_prc"] - table["chance_auc_prc"]
+    return table
+
+
+def dataset_classes(datasets: list[str]) -> dict[str, int]:
+    """The number of classes of each dataset (loaded through :func:`gdpd.data.load_dataset`)."""
+    from gdpd.data import load_dataset
+
+    return {name: load_dataset(name).n_classes for name in datasets}
+
+
+def wins(frame: pd.DataFrame, metric: str, method: str = "gdpd", rivals: tuple[str, ...] = ("base", "kd", "fitnets")
+         ) -> pd.DataFrame:
+    """Per earliness and rival: datasets where ``method``'s seed-mean ``metric`` is above/equal to/below the
+    rival's, and whether its mean over datasets is above the rival's (``mean_above``)."""
+    rows = []
+    for earliness, table in cell_means(frame, metric).groupby(level="earliness"):
+        for rival in (r for r in rivals if r in table.columns and method in table.columns):
+            diff = table[method] - table[rival]
+            rows.append({
+                "earliness": earliness, "rival": METHOD_LABELS.get(rival, rival),
+                "above": int((diff > 0).sum()), "equal": int((diff == 0).sum()), "below": int((diff < 0).sum()),
+                "mean_difference": float(diff.mean()), "mean_above": bool(diff.mean() > 0),
+            })
+    return pd.DataFrame(rows, columns=["earliness", "rival", "above", "equal", "below", "mean_difference",
+                                       "mean_above"])
+
+
+def cost_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per method: median seconds per training epoch over the analysed runs, and its ratio to Base's."""
+    table = frame.groupby("method")["seconds_per_epoch"].median().rename("median_s_per_epoch").to_frame()
+    if "base" in table.index:
+        table["vs_base"] = table["median_s_per_epoch"] / table.loc["base", "median_s_per_epoch"]
+    order = [m for m in METHOD_LABELS if m in table.index]
+    return labelled(table.loc[order])

@@ -1,0 +1,80 @@
+"""The grid: in-process and Dask LocalCluster give the same records; a killed grid resumes without loss."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from gdpd.experiment import get_preset
+from gdpd.grid import distinct_teachers, run_grid
+from gdpd.store import ResultStore
+
+SMOKE = get_preset("smoke")
+CELLS = [SMOKE.config("UnitTest", e, m, 1) for e in (0.5, 1.0) for m in ("base", "gdpd")]
+
+
+def _metrics(store):
+    return {r["key"]: r["metrics"] for r in store.records()}
+
+
+def test_in_process_grid_then_resume(tmp_path):
+    store = ResultStore(tmp_path)
+    first = run_grid(CELLS, store, progress=False, threads=1)
+    assert (first.total, first.stored, first.computed) == (4, 0, 4)
+    again = run_grid(CELLS, store, progress=False, threads=1)
+    assert (again.stored, again.computed) == (4, 0)
+    assert len(distinct_teachers(CELLS)) == 1
+
+
+def test_local_cluster_matches_in_process(tmp_path):
+    local, dask = ResultStore(tmp_path / "local"), ResultStore(tmp_path / "dask")
+    run_grid(CELLS, local, progress=False, threads=1)
+    report = run_grid(CELLS, dask, workers=2, progress=False)
+    assert report.computed == 4
+    assert _metrics(dask) == _metrics(local)
+
+
+def test_corrupt_record_is_recomputed(tmp_path):
+    store = ResultStore(tmp_path)
+    run_grid(CELLS[:1], store, progress=False, threads=1)
+    path = store.run_path(CELLS[0].dataset, CELLS[0].key())
+    good = path.read_text()
+    path.write_text(good[: len(good) // 2])
+    report = run_grid(CELLS[:1], store, progress=False, threads=1)
+    assert report.computed == 1
+    assert store.get(CELLS[0].dataset, CELLS[0].key()) is not None
+
+
+def _grid_command(root):
+    return [sys.executable, "-m", "gdpd.cli", "grid", "--preset", "smoke", "--datasets", "UnitTest",
+            "--results", str(root), "--threads", "1"]
+
+
+def test_kill_minus_nine_then_rerun_loses_and_duplicates_nothing(tmp_path):
+    root = tmp_path / "store"
+    process = subprocess.Popen(_grid_command(root), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 240
+    while time.time() < deadline and not list(root.glob("runs/*/*.json")):
+        time.sleep(0.2)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    stored_before = {p.name for p in root.glob("runs/*/*.json")}
+    cells = [c for c in SMOKE.grid() if c.dataset == "UnitTest"]
+    assert 1 <= len(stored_before) < len(cells), "kill the grid while it is part-way"
+    subprocess.run(_grid_command(root), check=True, capture_output=True)
+    store = ResultStore(root)
+    keys = [r["key"] for r in store.records()]
+    assert sorted(keys) == sorted(c.key() for c in cells)
+    assert not list(root.rglob("*.tmp"))
+    assert stored_before <= {f"{k}.json" for k in keys}
+
+
+@pytest.mark.parametrize("bad", [["--seeds", "99"], ["--methods", "nope"]])
+def test_grid_filters_that_match_nothing_are_an_error(tmp_path, bad, capsys):
+    from gdpd.cli import main
+
+    assert main(["grid", "--preset", "smoke", "--results", str(tmp_path), *bad]) == 2
+    assert "no cell" in capsys.readouterr().err

@@ -1,0 +1,187 @@
+"""The results chapters' tables equal plain aggregations of the store (checked by hand with pandas/numpy)."""
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from gdpd import report
+from gdpd.experiment import get_preset
+from gdpd.store import ResultStore
+
+METHODS = ("base", "kd", "fitnets", "gdpd")
+
+
+@pytest.fixture
+def preset():
+    """The smoke preset widened to two earliness levels and two seeds: 2 x 2 x 4 x 2 = 32 cells."""
+    return replace(get_preset("smoke"), earliness=(0.4, 0.8), seeds=(1, 24))
+
+
+def fake_record(preset, dataset, earliness, method, seed, rng):
+    config = preset.config(dataset, earliness, method, seed)
+    teacher = {"GunPoint": (0.9, 0.85), "UnitTest": (0.6, 0.55)}[dataset]
+    metrics = {name: float(rng.uniform(0.3, 1.0)) for name in
+               ("auc_prc", "accuracy", "roc_auc", "fidelity", "val_auc_prc", "val_accuracy", "val_roc_auc",
+                "val_fidelity")}
+    metrics.update(kl=float(rng.uniform(0, 2)), val_kl=float(rng.uniform(0, 2)),
+                   teacher_auc_prc=teacher[0], teacher_accuracy=teacher[1], teacher_roc_auc=0.9)
+    return {
+        "key": config.key(),
+        "config": config.to_dict(),
+        "metrics": metrics,
+        "training": {"seconds_per_epoch": float(rng.uniform(0.1, 0.5)), "train_seconds": 3.0, "epochs_run": 6,
+                     "best_epoch": 4},
+        "provenance": {"device": "cpu:x86_64"},
+        "history": [{"epoch": 0, "val_loss": 1.0}],
+    }
+
+
+def fill(store, preset, cells, seed=0):
+    rng = np.random.default_rng(seed)
+    for cell in cells:
+        store.put(fake_record(preset, *cell, rng))
+
+
+def all_cells(preset, seeds):
+    return [(d, e, m, s) for s in seeds for d in preset.datasets for e in preset.earliness for m in preset.methods]
+
+
+def hand_frame(store):
+    """The store flattened by hand, without gdpd.results."""
+    rows = []
+    for r in store.records():
+        c = r["config"]
+        rows.append({"dataset": c["dataset"], "earliness": c["earliness"], "method": c["method"], "seed": c["seed"],
+                     **r["metrics"], "seconds_per_epoch": r["training"]["seconds_per_epoch"]})
+    return pd.DataFrame(rows)
+
+
+def test_empty_store_selects_nothing(tmp_path, preset):
+    selection = report.select_analysis(ResultStore(tmp_path), preset)
+    assert selection.empty and selection.rule == "none" and selection.n_stored == 0
+    assert selection.n_grid == 32
+    assert report.coverage(selection)["stored"].sum() == 0
+    assert report.table1(selection.frame if not selection.empty else pd.DataFrame(
+        columns=["dataset", "earliness", "method", "seed", "auc_prc"])).empty
+
+
+def test_complete_seeds_rule_and_table1_equal_hand_means(tmp_path, preset):
+    store = ResultStore(tmp_path)
+    partial = [c for c in all_cells(preset, (24,)) if not (c[0] == "UnitTest" and c[2] == "gdpd")]
+    fill(store, preset, all_cells(preset, (1,)) + partial)
+    selection = report.select_analysis(store, preset)
+    assert selection.rule == "complete seeds" and selection.complete_seeds == (1,)
+    assert set(selection.frame["seed"]) == {1} and len(selection.frame) == 16
+
+    cov = report.coverage(selection)
+    assert cov.loc[1, "complete"] and not cov.loc[24, "complete"]
+    assert cov.loc[24, "stored"] == 14 and cov.loc[24, "analysed"] == 0
+
+    raw = hand_frame(store)
+    raw = raw[raw["seed"] == 1]
+    ours = report.table1(selection.frame, "auc_prc").set_index(["earliness", "method"])
+    for (earliness, method), row in ours.iterrows():
+        values = raw[(raw["earliness"] == earliness) & (raw["method"] == method)]["auc_prc"]
+        assert row["mean"] == pytest.approx(values.mean() * 100)
+        assert row["n_datasets"] == 2
+    for earliness in preset.earliness:
+        wide = raw[raw["earliness"] == earliness].pivot(index="dataset", columns="method", values="auc_prc")
+        ranks = wide.rank(axis=1, ascending=False).mean()
+        best = wide.eq(wide.max(axis=1), axis=0).sum()
+        for method in METHODS:
+            assert ours.loc[(earliness, method), "average_rank"] == pytest.approx(ranks[method])
+            assert ours.loc[(earliness, method), "top1"] == best[method]
+
+
+def test_complete_blocks_rule_keeps_only_rows_with_every_method(tmp_path, preset):
+    store = ResultStore(tmp_path)
+    cells = all_cells(preset, (1, 24))
+    dropped = [("UnitTest", 0.8, "kd", 1), ("GunPoint", 0.4, "base", 24)]
+    fill(store, preset, [c for c in cells if c not in dropped])
+    selection = report.select_analysis(store, preset)
+    assert selection.rule == "complete blocks" and selection.complete_seeds == ()
+    blocks = set(map(tuple, selection.frame[["dataset", "earliness", "seed"]].drop_duplicates().to_numpy()))
+    assert ("UnitTest", 0.8, 1) not in blocks and ("GunPoint", 0.4, 24) not in blocks
+    assert len(blocks) == 6 and len(selection.frame) == 24
+    counts = report.complete_blocks(selection)
+    assert counts.loc["UnitTest", 0.8] == 1 and counts.loc["GunPoint", 0.8] == 2
+
+    raw = hand_frame(store)
+    keep = raw.set_index(["dataset", "earliness", "seed"]).index.isin(list(blocks))
+    raw = raw[keep]
+
+    # per-dataset table: seed mean and std (ddof 1) of each method
+    spread = report.per_dataset_spread(selection.frame, "auc_prc", 0.8)
+    for dataset in ("GunPoint", "UnitTest"):
+        for method, label in zip(METHODS, ("Base", "Base-KD", "FitNets", "GDPD")):
+            values = raw[(raw["dataset"] == dataset) & (raw["earliness"] == 0.8) & (raw["method"] == method)]
+            assert spread.loc[dataset, (label, "mean")] == pytest.approx(values["auc_prc"].mean() * 100)
+            if len(values) > 1:
+                assert spread.loc[dataset, (label, "std")] == pytest.approx(values["auc_prc"].std(ddof=1) * 100)
+            else:
+                assert np.isnan(spread.loc[dataset, (label, "std")])
+    assert spread.loc["UnitTest", ("n_seeds", "")] == 1
+    text = report.format_mean_std(spread)
+    assert text.loc["UnitTest", "GDPD"].endswith("± –")
+
+    # curves: mean over datasets of seed means; seed spread: mean over datasets of the per-dataset seed std
+    fid = report.curve(selection.frame, "fidelity").set_index(["earliness", "method"])
+    for (earliness, method), row in fid.iterrows():
+        cells = raw[(raw["earliness"] == earliness) & (raw["method"] == method)].groupby("dataset")["fidelity"]
+        assert row["mean"] == pytest.approx(cells.mean().mean() * 100)
+        assert row["seed_std"] == pytest.approx((cells.std(ddof=1) * 100).mean())
+        assert row["n_datasets"] == 2
+    teacher = report.teacher_curve(selection.frame, "accuracy").set_index("earliness")["teacher"]
+    assert teacher.loc[0.4] == pytest.approx(100 * (0.85 + 0.55) / 2)
+
+    # wins: per-dataset comparison of seed means
+    table = report.wins(selection.frame, "fidelity").set_index(["earliness", "rival"])
+    seed_means = raw.groupby(["dataset", "earliness", "method"])["fidelity"].mean().unstack("method")
+    for earliness in preset.earliness:
+        rows = seed_means.xs(earliness, level="earliness")
+        diff = rows["gdpd"] - rows["kd"]
+        assert table.loc[(earliness, "Base-KD"), "above"] == (diff > 0).sum()
+        assert table.loc[(earliness, "Base-KD"), "mean_difference"] == pytest.approx(diff.mean() * 100)
+
+
+def test_side_by_side_with_the_paper(tmp_path, preset):
+    store = ResultStore(tmp_path)
+    fill(store, preset, all_cells(preset, (1,)))
+    selection = report.select_analysis(store, preset)
+    paper = pd.DataFrame({"earliness": [0.4, 0.4, 0.4, 0.4, 0.6], "method": list(METHODS) + ["gdpd"],
+                          "mean": [1.0, 2.0, 3.0, 4.0, 5.0], "average_rank": [np.nan, np.nan, np.nan, 1.5, 1.0],
+                          "top1": [np.nan, np.nan, np.nan, 3, 2]})
+    ours = report.table1(selection.frame)
+    table = report.side_by_side(ours, paper)
+    assert list(table.index) == [(e, m) for e in (0.4, 0.8) for m in ("Base", "Base-KD", "FitNets", "GDPD")]
+    assert table.loc[(0.4, "GDPD"), ("mean", "paper")] == 4.0
+    assert table.loc[(0.4, "GDPD"), ("top1", "paper")] == 3
+    assert np.isnan(table.loc[(0.8, "GDPD"), ("mean", "paper")])
+    assert np.isnan(table.loc[(0.4, "Base"), ("average_rank", "paper")])
+    mine = ours.set_index(["earliness", "method"])
+    assert table.loc[(0.4, "Base"), ("mean", "ours")] == pytest.approx(mine.loc[(0.4, "base"), "mean"])
+    assert table.loc[(0.8, "FitNets"), ("top1", "ours")] == mine.loc[(0.8, "fitnets"), "top1"]
+    assert table.loc[(0.8, "FitNets"), ("n_datasets", "ours")] == 2
+
+
+def test_teacher_and_cost_tables(tmp_path, preset):
+    store = ResultStore(tmp_path)
+    fill(store, preset, all_cells(preset, (1,)))
+    frame = report.select_analysis(store, preset).frame
+    teachers = report.teacher_table(frame, {"GunPoint": 2, "UnitTest": 2})
+    assert teachers.loc["UnitTest", "teacher_auc_prc"] == pytest.approx(60.0)
+    assert teachers.loc["GunPoint", "chance_auc_prc"] == pytest.approx(50.0)
+    cost = report.cost_table(frame)
+    raw = hand_frame(store)
+    assert cost.loc["GDPD", "median_s_per_epoch"] == pytest.approx(
+        raw[raw["method"] == "gdpd"]["seconds_per_epoch"].median())
+    assert cost.loc["Base", "vs_base"] == pytest.approx(1.0)
+
+
+def test_paper_numbers_are_the_transcribed_table():
+    paper = report.read_paper()
+    assert len(paper) == 16 and set(paper["method"]) == set(METHODS)
+    assert sorted(paper["earliness"].unique()) == [0.2, 0.4, 0.6, 0.8]
+    assert paper["average_rank"].notna().sum() == 4
