@@ -1,4 +1,4 @@
-"""Command line: ``gdpd run | methods | presets | grid | table | rerun``."""
+"""Command line: ``gdpd run | methods | presets | grid | table | export | rerun``."""
 
 from __future__ import annotations
 
@@ -74,6 +74,11 @@ def build_parser() -> argparse.ArgumentParser:
     p_table.add_argument("--per-dataset", action="store_true", help="one row per dataset and earliness")
     _store_argument(p_table)
 
+    p_export = commands.add_parser("export", help="write a preset's records in aeon.benchmarking's results layout")
+    p_export.add_argument("path", help="folder to write <path>/classification/<measure>/<Estimator>_<measure>.csv")
+    p_export.add_argument("--preset", default="book")
+    _store_argument(p_export)
+
     p_rerun = commands.add_parser("rerun", help="recompute one stored record from its configuration")
     p_rerun.add_argument("key", help="the record's key (its file name in runs/<dataset>/)")
     _store_argument(p_rerun)
@@ -131,6 +136,14 @@ def _cmd_table(args: argparse.Namespace) -> None:
     print(table.round(2).to_string())
 
 
+def _cmd_export(args: argparse.Namespace) -> None:
+    from gdpd.export import export_aeon
+    from gdpd.results import preset_frame
+
+    written = export_aeon(preset_frame(ResultStore(args.results), get_preset(args.preset)), args.path)
+    print(f"wrote {len(written)} files under {args.path}/classification")
+
+
 def _cmd_rerun(args: argparse.Namespace) -> None:
     store = ResultStore(args.results)
     matches = list(store.root.glob(f"runs/*/{args.key}.json"))
@@ -151,7 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             for preset in PRESETS.values():
                 print(f"{preset.name}: {preset.description} ({len(preset.grid())} cells)")
         else:
-            {"run": _cmd_run, "grid": _cmd_grid, "table": _cmd_table, "rerun": _cmd_rerun}[args.command](args)
+            {"run": _cmd_run, "grid": _cmd_grid, "table": _cmd_table, "export": _cmd_export, "rerun": _cmd_rerun}[args.command](args)
     except (DatasetError, ValueError, LookupError) as error:
         print(f"gdpd: error: {error}", file=sys.stderr)
         return 2

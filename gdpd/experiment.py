@@ -65,24 +65,66 @@ class RunConfig:
         if self.prefix_mode not in ("stretch", "truncate"):
             raise DatasetError(f"prefix_mode must be 'stretch' or 'truncate', got {self.prefix_mode!r}")
 
-    def to_dict(self) -> dict[str, Any]:
+    def full_dict(self) -> dict[str, Any]:
+        """Every field, as JSON types."""
         return json.loads(json.dumps(asdict(self)))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fields that differ from their defaults (plus the four that have none).
+
+        Keys hash this form, so adding an option with a default later leaves every stored key valid, while changing
+        a default changes the keys of the runs it affects (their records then read as missing and are recomputed).
+        """
+        return _prune(self.full_dict(), _defaults(self))
 
     def key(self) -> str:
         return config_key(self.to_dict())
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunConfig:
-        """Inverse of :meth:`to_dict`, so a stored record's configuration can be rerun."""
-        teacher = dict(data["teacher"])
+        """Inverse of :meth:`to_dict` (and of :meth:`full_dict`), so a stored record's configuration can be rerun."""
+        required = cls(*(data[name] for name in REQUIRED_FIELDS))
+        full = _merge(_defaults(required), data)
+        teacher = dict(full["teacher"])
         teacher["train"] = TrainConfig(**teacher["train"])
         teacher["seeds"] = tuple(teacher["seeds"])
         return cls(**{
-            **data,
-            "method_config": MethodConfig(**data["method_config"]),
-            "train": TrainConfig(**data["train"]),
+            **full,
+            "method_config": MethodConfig(**full["method_config"]),
+            "train": TrainConfig(**full["train"]),
             "teacher": TeacherConfig(**teacher),
         })
+
+
+REQUIRED_FIELDS = ("dataset", "earliness", "method", "seed")
+
+
+def _defaults(config: RunConfig) -> dict[str, Any]:
+    """Default values of every field but the required ones, which are always kept."""
+    full = RunConfig(config.dataset, config.earliness, config.method, config.seed).full_dict()
+    return {name: value for name, value in full.items() if name not in REQUIRED_FIELDS}
+
+
+def _prune(values: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+    """``values`` without the entries equal to ``defaults`` (recursively); entries without a default stay."""
+    pruned = {}
+    for name, value in values.items():
+        default = defaults.get(name, _prune)
+        if isinstance(value, dict) and isinstance(default, dict):
+            nested = _prune(value, default)
+            if nested:
+                pruned[name] = nested
+        elif value != default:
+            pruned[name] = value
+    return pruned
+
+
+def _merge(defaults: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """``defaults`` updated by ``values``, recursively."""
+    merged = dict(defaults)
+    for name, value in values.items():
+        merged[name] = _merge(defaults[name], value) if isinstance(defaults.get(name), dict) else value
+    return merged
 
 
 @dataclass(frozen=True)
@@ -219,7 +261,7 @@ def prepare(config: RunConfig, device: torch.device) -> PreparedData:
 def teacher_config_dict(config: RunConfig) -> dict[str, Any]:
     """What determines a dataset's teacher; every student sharing it reuses one cached teacher."""
     run = config.to_dict()
-    return {k: run[k] for k in ("dataset", "teacher", "max_length", "val_fraction", "split_seed")}
+    return {k: run[k] for k in ("dataset", "teacher", "max_length", "val_fraction", "split_seed") if k in run}
 
 
 def _new_classifier(architecture: str, data: Dataset, hidden: int, layers: int, device: torch.device) -> Classifier:

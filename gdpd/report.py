@@ -144,6 +144,8 @@ def side_by_side(ours: pd.DataFrame, paper: pd.DataFrame) -> pd.DataFrame:
     theirs = paper.set_index(index).reindex(mine.index)
     table = pd.concat({"ours": mine[stats], "paper": theirs[stats]}, axis=1).swaplevel(axis=1)
     table = table.reindex(columns=pd.MultiIndex.from_product([stats, ["ours", "paper"]]))
+    for source in ("ours", "paper"):
+        table[("top1", source)] = table[("top1", source)].astype("Int64")
     table[("n_datasets", "ours")] = mine["n_datasets"]
     return table.rename(index=METHOD_LABELS, level="method")
 
@@ -184,9 +186,12 @@ def curve(frame: pd.DataFrame, metric: str, scale: float = 100.0) -> pd.DataFram
     rows = rows[rows.index.isin(complete)].reset_index()
     per_cell = rows.groupby(CELL)[metric].agg(["mean", "std"]) * scale
     grouped = per_cell.groupby(["earliness", "method"])
-    return pd.DataFrame({
+    table = pd.DataFrame({
         "mean": grouped["mean"].mean(), "seed_std": grouped["std"].mean(), "n_datasets": grouped.size(),
     }).reset_index()
+    order = {m: i for i, m in enumerate(METHOD_LABELS)}
+    return table.sort_values(["earliness", "method"], key=lambda c: c.map(order) if c.name == "method" else c,
+                             ignore_index=True)
 
 
 def teacher_curve(frame: pd.DataFrame, metric: str = "accuracy", reference: str = "auc_prc") -> pd.DataFrame:

@@ -22,16 +22,15 @@ METHOD_LABELS = {"base": "Base", "kd": "Base-KD", "fitnets": "FitNets", "gdpd": 
 
 def flatten(record: dict[str, Any]) -> dict[str, Any]:
     """One row per record: the configuration fields a table groups by, metrics, and timing."""
-    config = record["config"]
-    method = config["method_config"]
+    config = RunConfig.from_dict(record["config"])
     return {
         "key": record["key"],
-        "dataset": config["dataset"],
-        "earliness": config["earliness"],
-        "method": config["method"],
-        "seed": config["seed"],
-        "weight": method["weight"],
-        "prefix_mode": config["prefix_mode"],
+        "dataset": config.dataset,
+        "earliness": config.earliness,
+        "method": config.method,
+        "seed": config.seed,
+        "weight": config.method_config.weight,
+        "prefix_mode": config.prefix_mode,
         **record["metrics"],
         "seconds_per_epoch": record["training"]["seconds_per_epoch"],
         "train_seconds": record["training"]["train_seconds"],

@@ -71,3 +71,12 @@ def test_tables_aggregate_the_store(store):
     rows = summary(frame)
     assert set(rows["method"]) == {"base", "kd", "fitnets", "gdpd"}
     assert rows["average_rank"].sum() == pytest.approx(10.0)  # ranks 1..4 average to 2.5 each dataset
+
+
+def test_keys_ignore_options_left_at_their_defaults():
+    config = SMOKE.config("GunPoint", 0.4, "gdpd", 1)
+    compact = config.to_dict()
+    assert "prefix_mode" not in compact and "architecture" not in compact
+    assert {"dataset", "earliness", "method", "seed"} <= set(compact)
+    assert RunConfig.from_dict(config.full_dict()) == config
+    assert SMOKE.config("GunPoint", 0.4, "gdpd", 1, samples=2).key() != config.key()

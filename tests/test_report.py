@@ -160,6 +160,7 @@ def test_side_by_side_with_the_paper(tmp_path, preset):
     assert table.loc[(0.4, "GDPD"), ("top1", "paper")] == 3
     assert np.isnan(table.loc[(0.8, "GDPD"), ("mean", "paper")])
     assert np.isnan(table.loc[(0.4, "Base"), ("average_rank", "paper")])
+    assert pd.isna(table.loc[(0.4, "Base"), ("top1", "paper")])
     mine = ours.set_index(["earliness", "method"])
     assert table.loc[(0.4, "Base"), ("mean", "ours")] == pytest.approx(mine.loc[(0.4, "base"), "mean"])
     assert table.loc[(0.8, "FitNets"), ("top1", "ours")] == mine.loc[(0.8, "fitnets"), "top1"]

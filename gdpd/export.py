@@ -1,0 +1,48 @@
+"""Export the store in the results layout of ``aeon.benchmarking``, so aeon's comparison tools read our runs.
+
+aeon reads ``<path>/classification/<measure>/<Estimator>_<measure>.csv``: one row per dataset, the dataset name first,
+then one column per resample (here: per seed) (Middlehurst et al., JMLR 2024). Each (method, earliness) pair becomes
+one estimator named like ``GDPD-e0.4``. aeon's reader accepts only estimator names it knows, so
+:func:`register_with_aeon` adds ours to its alias table before :func:`aeon.benchmarking.results_loaders.get_estimator_results`
+is called. AUC-PRC is not one of aeon's measures; it is written as ``auprc`` in the same layout for other readers.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from gdpd.results import METHOD_LABELS
+
+AEON_MEASURES = {"accuracy": "accuracy", "auroc": "roc_auc", "auprc": "auc_prc"}
+
+
+def estimator_name(method: str, earliness: float) -> str:
+    """``GDPD-e0.4``: the method's label and the earliness it was trained at."""
+    return f"{METHOD_LABELS.get(method, method)}-e{earliness:g}"
+
+
+def export_aeon(frame: pd.DataFrame, path: str | os.PathLike[str]) -> list[Path]:
+    """Write one CSV per estimator and measure from a records frame (see :func:`gdpd.results.records_frame`)."""
+    root = Path(path) / "classification"
+    written = []
+    for (method, earliness), group in frame.groupby(["method", "earliness"]):
+        name = estimator_name(method, earliness)
+        for measure, column in AEON_MEASURES.items():
+            table = group.pivot_table(index="dataset", columns="seed", values=column, aggfunc="first")
+            table.columns = [f"seed{seed}" for seed in table.columns]
+            target = root / measure / f"{name}_{measure}.csv"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            table.rename_axis("Resamples:").to_csv(target)
+            written.append(target)
+    return written
+
+
+def register_with_aeon(names: list[str]) -> None:
+    """Make aeon's results loader accept our estimator names (it rejects names missing from its alias table)."""
+    from aeon.benchmarking import results_loaders
+
+    for name in names:
+        results_loaders.NAME_ALIASES.setdefault(name, [])
