@@ -34,6 +34,9 @@ def _method_arguments(parser: argparse.ArgumentParser) -> None:
                        help="GDPD: add the released script's Hinton KD term")
     group.add_argument("--ddim-start", type=int, help="GDPD: DDIM start step (default 400)")
     group.add_argument("--ddim-steps", type=int, help="GDPD: DDIM steps (default 5)")
+    group.add_argument("--conditioning", choices=["fusion", "dps"],
+                       help="GDPD: noise-fusion start (default) or DPS likelihood guidance from pure noise")
+    group.add_argument("--guidance-scale", type=float, help="GDPD with --conditioning dps: guidance step size")
     group.add_argument("--prefix-mode", choices=["stretch", "truncate"], help="how the student sees the prefix")
 
 
@@ -87,7 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
-    names = ("weight", "samples", "alpha", "hinton", "ddim_start", "ddim_steps", "prefix_mode")
+    names = ("weight", "samples", "alpha", "hinton", "ddim_start", "ddim_steps", "conditioning", "guidance_scale",
+             "prefix_mode")
     return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
 
 

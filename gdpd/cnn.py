@@ -139,7 +139,8 @@ class InceptionModule(nn.Module):
     """Bottleneck (1x1, 32 filters, skipped for one input channel), three convs of kernels 40/20/10 on it, a
     max-pool (3, stride 1) + 1x1 branch on the input; the four branches concatenated, then BN and ReLU.
 
-    The convolutions have no bias, as in the authors' code (the BN that follows makes one redundant).
+    The convolutions have no bias, as in the authors' code (the BN that follows makes one redundant). The kernels
+    need no cap for short series: "same" zero padding lets a 40-step kernel run on a 2-step prefix.
     """
 
     KERNELS = (40, 20, 10)
@@ -153,12 +154,8 @@ class InceptionModule(nn.Module):
         else:
             self.bottleneck = nn.Identity()
             branch_in = in_channels
-        self.convs = nn.ModuleList(
-            SameConv1d(branch_in, filters, k, bias=False) for k in self.KERNELS
-        )
-        self.pool = nn.Sequential(
-            nn.MaxPool1d(3, stride=1, padding=1), nn.Conv1d(in_channels, filters, 1, bias=False)
-        )
+        self.convs = nn.ModuleList(SameConv1d(branch_in, filters, k, bias=False) for k in self.KERNELS)
+        self.pool = nn.Sequential(nn.MaxPool1d(3, stride=1, padding=1), nn.Conv1d(in_channels, filters, 1, bias=False))
         self.out_channels = filters * (len(self.KERNELS) + 1)
         self.norm = nn.BatchNorm1d(self.out_channels)
 

@@ -81,7 +81,7 @@ ARCHITECTURES: dict[str, type[Classifier]] = {"lstm": LSTMClassifier}
 
 
 def build_classifier(architecture: str, in_channels: int, n_classes: int, **kwargs: int) -> Classifier:
-    """Build a registered architecture by name (``"lstm"``)."""
+    """Build a registered architecture by name (``lstm``, ``fcn``, ``resnet``, ``inception``)."""
     try:
         cls = ARCHITECTURES[architecture]
     except KeyError:

@@ -12,6 +12,7 @@ Song et al., "Denoising Diffusion Implicit Models", ICLR 2021 (the sampler).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 
 import torch
@@ -19,6 +20,8 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 EpsilonFn = Callable[[Tensor, Tensor], Tensor]
+Guidance = Callable[[Tensor, Tensor], Tensor]
+"""``(z_t, z0_hat) -> correction`` subtracted from each DDIM step (e.g. a DPS likelihood gradient)."""
 
 
 class NoiseSchedule(nn.Module):
@@ -92,23 +95,53 @@ def ddim_timesteps(t_start: int, steps: int, timesteps: int = 1000) -> list[int]
     return torch.linspace(t_start, 0, steps).round().long().tolist()
 
 
-def ddim_sample(eps_fn: EpsilonFn, z_start: Tensor, schedule: NoiseSchedule, t_start: int = 400, steps: int = 5) -> Tensor:
+def ddim_sample(
+    eps_fn: EpsilonFn,
+    z_start: Tensor,
+    schedule: NoiseSchedule,
+    t_start: int = 400,
+    steps: int = 5,
+    guidance: Guidance | None = None,
+) -> Tensor:
     """Deterministic DDIM (eta = 0) from ``z_start`` treated as ``z_{t_start}`` to the clean sample.
 
     Each step predicts ``z0 = (z_t - sqrt(1 - a_t) eps) / sqrt(a_t)`` and moves to
     ``z_s = sqrt(a_s) z0 + sqrt(1 - a_s) eps`` (Song et al., Eq. 12 with sigma = 0); the last step goes to
-    ``alpha_bar = 1``. Differentiable: GDPD back-propagates through every step.
+    ``alpha_bar = 1``. With ``guidance`` each step also subtracts ``guidance(z_t, z0)`` (DPS, Chung et al., Alg. 1).
+    Differentiable: GDPD back-propagates through every step.
     """
     ts = ddim_timesteps(t_start, steps, schedule.timesteps)
     z = z_start
     for t, s in zip(ts, ts[1:] + [-1]):
         t_batch = torch.full((z.shape[0],), t, dtype=torch.long, device=z.device)
-        eps = eps_fn(z, t_batch)
-        a_t = schedule.at(t_batch).unsqueeze(-1)
-        a_s = schedule.at(torch.full_like(t_batch, s)).unsqueeze(-1)
-        z0 = (z - (1 - a_t).sqrt() * eps) / a_t.sqrt()
-        z = a_s.sqrt() * z0 + (1 - a_s).sqrt() * eps
+        with torch.enable_grad() if guidance is not None else contextlib.nullcontext():
+            if guidance is not None and not z.requires_grad:
+                z = z.detach().requires_grad_(True)
+            eps = eps_fn(z, t_batch)
+            a_t = schedule.at(t_batch).unsqueeze(-1)
+            a_s = schedule.at(torch.full_like(t_batch, s)).unsqueeze(-1)
+            z0 = (z - (1 - a_t).sqrt() * eps) / a_t.sqrt()
+            correction = guidance(z, z0) if guidance is not None else 0.0
+        z = a_s.sqrt() * z0 + (1 - a_s).sqrt() * eps - correction
     return z
+
+
+def measurement_guidance(measurement: Tensor, scale: float) -> Guidance:
+    """DPS correction ``scale * grad_{z_t} ||y - z0_hat(z_t)||`` for the identity measurement ``y = z + n``.
+
+    The norm rather than its square is DPS's step-size normalisation, ``zeta_t = zeta / ||y - A(z0_hat)||``
+    (Chung et al., ICLR 2023, Sec. 3.2), applied per sample.
+
+    When the measurement is part of a training graph the gradient stays in it, so training differentiates through
+    the guidance as it does through the sampler.
+    """
+
+    def correction(z_t: Tensor, z0: Tensor) -> Tensor:
+        residual = (measurement - z0).norm(dim=-1).sum()
+        (grad,) = torch.autograd.grad(residual, z_t, create_graph=measurement.requires_grad)
+        return scale * grad
+
+    return correction
 
 
 def noise_fusion(measurement: Tensor, alpha: Tensor | float, noise: Tensor) -> Tensor:
@@ -133,9 +166,9 @@ class DiffusionPrior(nn.Module):
         noise = torch.randn_like(z0)
         return F.mse_loss(self.denoiser(self.schedule.q_sample(z0, t, noise), t), noise)
 
-    def sample(self, z_start: Tensor, t_start: int = 400, steps: int = 5) -> Tensor:
+    def sample(self, z_start: Tensor, t_start: int = 400, steps: int = 5, guidance: Guidance | None = None) -> Tensor:
         """DDIM from ``z_start`` (e.g. a noise fusion) at step ``t_start`` down to a clean sample."""
-        return ddim_sample(self.denoiser, z_start, self.schedule, t_start, steps)
+        return ddim_sample(self.denoiser, z_start, self.schedule, t_start, steps, guidance)
 
 
 class TeacherAutoencoder(nn.Module):

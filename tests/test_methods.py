@@ -343,3 +343,24 @@ def test_gdpd_diagnostics(batch) -> None:
     assert diagnostics["hint_to_student"] > 0 and diagnostics["hint_to_teacher"] > 0
     assert not distiller.training
     assert make("base").diagnostics(batch) == {}
+
+
+def test_gdpd_dps_conditioning_trains_and_has_no_alpha_adapter():
+    torch.manual_seed(0)
+    student = LSTMClassifier(in_channels=1, n_classes=3, hidden=8, layers=1)
+    distiller = build_distiller("gdpd", student, 8, MethodConfig(conditioning="dps", guidance_scale=0.1))
+    assert distiller.sampler.alpha_adapter is None
+    x, y = torch.randn(6, 1, 10), torch.tensor([0, 1, 2, 0, 1, 2])
+    teacher = Outputs(torch.randn(6, 3), torch.randn(6, 8), torch.randn(6, 10, 8))
+    terms = distiller(Batch(x, y, teacher), Stage(5, warmup=False))
+    terms["hint"].backward()
+    assert student.lstm.weight_ih_l0.grad.abs().sum() > 0
+    distiller.eval()
+    assert distiller.diagnostics(Batch(x, y, teacher))["alpha"] == 0.0
+
+
+def test_dps_conditioning_rejects_a_fixed_alpha():
+    with pytest.raises(ValueError, match="alpha"):
+        MethodConfig(conditioning="dps", alpha=0.5)
+    with pytest.raises(ValueError, match="conditioning"):
+        MethodConfig(conditioning="guess")

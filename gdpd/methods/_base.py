@@ -36,7 +36,8 @@ class MethodConfig:
     """Hyper-parameters of the distillation methods; each method reads the fields it uses.
 
     ``weight`` is the paper's lambda; ``samples`` (J), ``alpha`` (``None`` = learned per sample), ``hinton`` (the
-    released script's extra Hinton term), ``ddim_start`` and ``ddim_steps`` belong to GDPD.
+    released script's extra Hinton term), ``ddim_start``, ``ddim_steps``, ``conditioning`` (``fusion``: GDPD's
+    noise-fusion start; ``dps``: pure noise plus likelihood guidance of strength ``guidance_scale``) belong to GDPD.
     """
 
     weight: float = 1.0
@@ -46,6 +47,8 @@ class MethodConfig:
     hinton: bool = False
     ddim_start: int = 400
     ddim_steps: int = 5
+    conditioning: str = "fusion"
+    guidance_scale: float = 1.0
 
     def __post_init__(self) -> None:
         if self.weight < 0:
@@ -56,6 +59,10 @@ class MethodConfig:
             raise ValueError(f"samples (J) must be >= 1, got {self.samples}")
         if self.alpha is not None and not 0 <= self.alpha <= 1:
             raise ValueError(f"a fixed alpha must be in [0, 1], got {self.alpha}; pass None to learn it")
+        if self.conditioning not in ("fusion", "dps"):
+            raise ValueError(f"conditioning must be 'fusion' or 'dps', got {self.conditioning!r}")
+        if self.conditioning == "dps" and self.alpha is not None:
+            raise ValueError("a fixed alpha applies to the noise-fusion start only; drop --alpha with --conditioning dps")
         ddim_timesteps(self.ddim_start, self.ddim_steps)  # fail at configuration time, not epochs into training
 
 

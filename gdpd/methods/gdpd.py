@@ -20,32 +20,41 @@ from torch import Tensor, nn
 from gdpd.methods._base import Batch, Distiller, MethodConfig, Stage, register
 from gdpd.methods.kd import hinton_kd
 from gdpd.models import Classifier, Outputs
-from gdpd.prior import AlphaAdapter, DiffusionPrior, TeacherAutoencoder, noise_fusion
+from gdpd.prior import AlphaAdapter, DiffusionPrior, TeacherAutoencoder, measurement_guidance, noise_fusion
 
 
 class HintSampler(nn.Module):
-    """``z_s -> z_hat``: projection ``trans``, noise fusion with a learned (or fixed) alpha, DDIM, then ``proj``."""
+    """``z_s -> z_hat``: projection ``trans``, noise fusion with a learned (or fixed) alpha, DDIM, then ``proj``.
+
+    With ``conditioning="dps"`` the start is pure noise and each DDIM step is guided towards ``trans(z_s)`` instead
+    (Chung et al., ICLR 2023): the alternative a reviewer asked about.
+    """
 
     def __init__(self, width: int, config: MethodConfig) -> None:
         super().__init__()
         self.config = config
         self.prior = DiffusionPrior(width)
         self.trans = nn.Linear(width, width)
-        self.alpha_adapter = AlphaAdapter(width) if config.alpha is None else None
+        learned_alpha = config.alpha is None and config.conditioning == "fusion"
+        self.alpha_adapter = AlphaAdapter(width) if learned_alpha else None
         self.proj = nn.Sequential(nn.Linear(width, width), nn.BatchNorm1d(width))
 
     def alpha(self, measurement: Tensor) -> Tensor:
-        """Per-sample fusion weight, shape ``(B, 1)``."""
-        if self.alpha_adapter is None:
-            return measurement.new_full((measurement.shape[0], 1), float(self.config.alpha))
-        return self.alpha_adapter(measurement)
+        """Per-sample fusion weight, shape ``(B, 1)``; 0 under DPS conditioning, which starts from pure noise."""
+        if self.alpha_adapter is not None:
+            return self.alpha_adapter(measurement)
+        fixed = 0.0 if self.config.conditioning == "dps" else float(self.config.alpha)
+        return measurement.new_full((measurement.shape[0], 1), fixed)
 
     def forward(self, z_student: Tensor) -> tuple[Tensor, Tensor, Tensor]:
         """The hint, the alpha used and the projected measurement ``trans(z_s)``."""
         measurement = self.trans(z_student)
         alpha = self.alpha(measurement)
         start = noise_fusion(measurement, alpha, torch.randn_like(measurement))
-        hint = self.proj(self.prior.sample(start, self.config.ddim_start, self.config.ddim_steps))
+        guidance = None
+        if self.config.conditioning == "dps":
+            guidance = measurement_guidance(measurement, self.config.guidance_scale)
+        hint = self.proj(self.prior.sample(start, self.config.ddim_start, self.config.ddim_steps, guidance))
         return hint, alpha, measurement
 
 
