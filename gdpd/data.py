@@ -144,10 +144,18 @@ def load_dataset(
 ) -> Dataset:
     """Load a classification set by name or from a folder and preprocess it.
 
-    See the module docstring for the sources tried and the preprocessing applied.
+    See the module docstring for the sources tried and the preprocessing applied. A folder holding the
+    PhysioNet/CinC 2012 challenge files (``set-a/`` and ``Outcomes-a.txt``) loads through :mod:`gdpd.physionet`.
     """
     if max_length < 2:
         raise DatasetError(f"max_length must be >= 2, got {max_length}; pass e.g. 100")
+    from gdpd.physionet import is_physionet2012_folder, load_physionet2012
+
+    if is_physionet2012_folder(name_or_path):
+        # Set A trains and set B tests when both are there; otherwise a seeded stratified 20 % of set A tests.
+        root = Path(name_or_path)
+        has_b = (root / "set-b").is_dir() and (root / "Outcomes-b.txt").is_file()
+        return load_physionet2012(root, test_fraction=None if has_b else 0.2)
     name, raw = _load_raw(name_or_path)
     (X_tr, y_tr), (X_te, y_te) = raw
     for split, X in (("train", X_tr), ("test", X_te)):

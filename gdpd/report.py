@@ -57,6 +57,11 @@ class Selection:
     def n_grid(self) -> int:
         return len(self.grid)
 
+    @property
+    def n_complete_blocks(self) -> int:
+        """The (dataset, earliness, seed) blocks of the grid with every method (and weight) stored."""
+        return int(self.grid.groupby(BLOCK)["stored"].all().sum())
+
 
 def grid_frame(preset: Preset) -> pd.DataFrame:
     """One row per cell of ``preset``'s grid: its store key and the fields a table groups by."""

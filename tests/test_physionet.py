@@ -286,3 +286,17 @@ def test_error_paths(tmp_path):
     _write_outcomes(root, "a", {132539: 0, 132540: 0, 132541: 0})
     with pytest.raises(DatasetError, match="one outcome"):
         load_physionet2012(root)
+
+
+def test_load_dataset_and_cli_dispatch_to_a_challenge_folder(tmp_path, capsys):
+    from gdpd.cli import main
+    from gdpd.data import load_dataset
+
+    root = _balanced_root(tmp_path, n_pos=10, n_neg=10)
+    dataset = load_dataset(root)
+    assert dataset.name == "PhysioNet2012" and dataset.X_train.shape[1:] == (37, 48)
+    assert len(dataset.y_test) == 4  # no set B: a stratified 20 % of set A is held out
+    code = main(["run", "--dataset", str(root), "--earliness", "0.5", "--method", "kd", "--preset", "smoke",
+                 "--results", str(tmp_path / "results"), "--json"])
+    assert code == 0
+    assert "auc_prc" in capsys.readouterr().out

@@ -105,6 +105,7 @@ def test_complete_blocks_rule_keeps_only_rows_with_every_method(tmp_path, preset
     blocks = set(map(tuple, selection.frame[["dataset", "earliness", "seed"]].drop_duplicates().to_numpy()))
     assert ("UnitTest", 0.8, 1) not in blocks and ("GunPoint", 0.4, 24) not in blocks
     assert len(blocks) == 6 and len(selection.frame) == 24
+    assert selection.n_complete_blocks == 6
     counts = report.complete_blocks(selection)
     assert counts.loc["UnitTest", 0.8] == 1 and counts.loc["GunPoint", 0.8] == 2
 
