@@ -168,7 +168,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             for preset in PRESETS.values():
                 print(f"{preset.name}: {preset.description} ({len(preset.grid())} cells)")
         else:
-            {"run": _cmd_run, "grid": _cmd_grid, "table": _cmd_table, "export": _cmd_export, "rerun": _cmd_rerun}[args.command](args)
+            commands = {"run": _cmd_run, "grid": _cmd_grid, "table": _cmd_table, "export": _cmd_export,
+                        "rerun": _cmd_rerun}
+            commands[args.command](args)
     except (DatasetError, ValueError, LookupError) as error:
         print(f"gdpd: error: {error}", file=sys.stderr)
         return 2

@@ -180,7 +180,9 @@ PRESETS: dict[str, Preset] = {
         name="smoke",
         description="seconds per run, for tests: a small LSTM, a few epochs",
         student=TrainConfig(epochs=6, warmup_epochs=3, lr_schedule="constant", batch_size=64),
-        teacher=TeacherConfig(hidden=16, layers=1, train=TrainConfig(epochs=8, warmup_epochs=0, lr_schedule="constant")),
+        teacher=TeacherConfig(
+            hidden=16, layers=1, train=TrainConfig(epochs=8, warmup_epochs=0, lr_schedule="constant")
+        ),
         datasets=("GunPoint", "UnitTest"),
         earliness=(0.4,),
         methods=CORE_METHODS,
@@ -372,7 +374,8 @@ def run(
             return stored
     started = time.perf_counter()
     trained = train_run(config, store, device, progress)
-    data, teacher_out, result, teacher_info = trained.data, trained.teacher_outputs, trained.result, trained.teacher_info
+    data, teacher_out, result = trained.data, trained.teacher_outputs, trained.result
+    teacher_info = trained.teacher_info
     metrics = {}
     for split in ("test", "val"):
         student_logits = predict_outputs(trained.student, data.prefix[split]).logits.cpu().numpy()

@@ -51,7 +51,9 @@ def preset_frame(store: ResultStore, preset: Preset) -> pd.DataFrame:
     """The stored records of a preset's grid, with the distillation weight chosen on validation."""
     frame = records_frame(store, preset.grid())
     if frame.empty:
-        raise LookupError(f"no records of preset {preset.name!r} in {store.root}; run `gdpd grid --preset {preset.name}`")
+        raise LookupError(
+            f"no records of preset {preset.name!r} in {store.root}; run `gdpd grid --preset {preset.name}`"
+        )
     return select_weights(frame)
 
 
@@ -67,7 +69,8 @@ def per_dataset(frame: pd.DataFrame, metric: str = "auc_prc", earliness: float |
     if earliness is not None:
         frame = frame[frame["earliness"] == earliness]
     table = frame.groupby(["dataset", "earliness", "method"])[metric].mean().mul(100).unstack("method")
-    return table[[m for m in METHOD_LABELS if m in table.columns] + [m for m in table.columns if m not in METHOD_LABELS]]
+    known = [m for m in METHOD_LABELS if m in table.columns]
+    return table[known + [m for m in table.columns if m not in METHOD_LABELS]]
 
 
 def summary(frame: pd.DataFrame, metric: str = "auc_prc") -> pd.DataFrame:

@@ -206,7 +206,9 @@ def test_guidance_pulls_samples_towards_the_measurement():
     start, measurement = torch.randn(16, 6), 3 * torch.ones(16, 6)
     with torch.no_grad():
         distances = [
-            (prior.sample(start, 400, 5, guidance=measurement_guidance(measurement, scale)) - measurement).norm(dim=1).mean()
+            (prior.sample(start, 400, 5, guidance=measurement_guidance(measurement, scale)) - measurement)
+            .norm(dim=1)
+            .mean()
             for scale in (0.0, 0.3, 1.0)
         ]
     assert distances[0] > distances[1] > distances[2]

@@ -62,7 +62,9 @@ class MethodConfig:
         if self.conditioning not in ("fusion", "dps"):
             raise ValueError(f"conditioning must be 'fusion' or 'dps', got {self.conditioning!r}")
         if self.conditioning == "dps" and self.alpha is not None:
-            raise ValueError("a fixed alpha applies to the noise-fusion start only; drop --alpha with --conditioning dps")
+            raise ValueError(
+                "a fixed alpha applies to the noise-fusion start only; drop --alpha with --conditioning dps"
+            )
         ddim_timesteps(self.ddim_start, self.ddim_steps)  # fail at configuration time, not epochs into training
 
 
@@ -86,8 +88,19 @@ class Distiller(nn.Module):
         return self.losses(self.student.outputs(batch.x), batch, stage)
 
     def losses(self, student: Outputs, batch: Batch, stage: Stage) -> dict[str, Tensor]:
-        """Named, weighted loss terms for one batch; the trainer minimises their sum."""
-        return self.task_loss(student.logits, batch.y)
+        """Named, weighted loss terms for one batch; the trainer minimises their sum.
+
+        By default ``CE + lambda * term``, the term named after the method; methods with stages override this.
+        """
+        terms = self.task_loss(student.logits, batch.y)
+        extra = None if batch.teacher is None else self.term(student, batch.teacher, stage)
+        if extra is not None:
+            terms[self.name] = self.config.weight * extra
+        return terms
+
+    def term(self, student: Outputs, teacher: Outputs, stage: Stage) -> Tensor | None:
+        """The method's distillation term before the weight lambda, or ``None`` for none at this stage."""
+        return None
 
     def diagnostics(self, batch: Batch) -> dict[str, float]:
         """Scalars worth logging once per epoch on the validation batch (none by default)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch.nn.functional as F
 from torch import Tensor
 
-from gdpd.methods._base import Batch, Distiller, Stage, register
+from gdpd.methods._base import Distiller, Stage, register
 from gdpd.models import Outputs
 
 
@@ -33,9 +33,5 @@ class Attention(Distiller):
 
     name = "attention"
 
-    def losses(self, student: Outputs, batch: Batch, stage: Stage) -> dict[str, Tensor]:
-        assert batch.teacher is not None
-        return {
-            **self.task_loss(student.logits, batch.y),
-            "attention": self.config.weight * attention_loss(student.sequence, batch.teacher.sequence),
-        }
+    def term(self, student: Outputs, teacher: Outputs, stage: Stage) -> Tensor:
+        return attention_loss(student.sequence, teacher.sequence)

@@ -49,7 +49,5 @@ class DKD(Distiller):
     def losses(self, student: Outputs, batch: Batch, stage: Stage) -> dict[str, Tensor]:
         assert batch.teacher is not None
         weight = self.config.weight * warmup_factor(stage.epoch)
-        return {
-            **self.task_loss(student.logits, batch.y),
-            "dkd": weight * dkd_loss(student.logits, batch.teacher.logits, batch.y, self.config.temperature),
-        }
+        term = dkd_loss(student.logits, batch.teacher.logits, batch.y, self.config.temperature)
+        return {**self.task_loss(student.logits, batch.y), "dkd": weight * term}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from gdpd.methods._base import Batch, Distiller, MethodConfig, Stage, register
+from gdpd.methods._base import Distiller, MethodConfig, Stage, register
 from gdpd.models import Classifier, Outputs
 
 GAMMA = 1.2
@@ -61,11 +61,7 @@ class DT2W(Distiller):
             )
         self.register_buffer("teacher_channels", torch.randperm(teacher_dim)[: student.feature_dim].sort().values)
 
-    def losses(self, student: Outputs, batch: Batch, stage: Stage) -> dict[str, Tensor]:
-        terms = self.task_loss(student.logits, batch.y)
+    def term(self, student: Outputs, teacher: Outputs, stage: Stage) -> Tensor | None:
         if stage.warmup:
-            return terms
-        assert batch.teacher is not None
-        teacher_sequence = batch.teacher.sequence[:, :, self.teacher_channels]
-        terms["dt2w"] = self.config.weight * soft_dtw(student.sequence, teacher_sequence).mean()
-        return terms
+            return None
+        return soft_dtw(student.sequence, teacher.sequence[:, :, self.teacher_channels]).mean()

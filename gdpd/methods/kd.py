@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch.nn.functional as F
 from torch import Tensor
 
-from gdpd.methods._base import Batch, Distiller, Stage, register
+from gdpd.methods._base import Distiller, Stage, register
 from gdpd.models import Outputs
 
 
@@ -22,9 +22,5 @@ class KD(Distiller):
 
     name = "kd"
 
-    def losses(self, student: Outputs, batch: Batch, stage: Stage) -> dict[str, Tensor]:
-        assert batch.teacher is not None
-        return {
-            **self.task_loss(student.logits, batch.y),
-            "kd": self.config.weight * hinton_kd(student.logits, batch.teacher.logits, self.config.temperature),
-        }
+    def term(self, student: Outputs, teacher: Outputs, stage: Stage) -> Tensor:
+        return hinton_kd(student.logits, teacher.logits, self.config.temperature)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from torch import Tensor
 
-from gdpd.methods._base import Batch, Distiller, Stage, register
+from gdpd.methods._base import Distiller, Stage, register
 from gdpd.models import Outputs
 
 EPS = 1e-7
@@ -31,9 +31,5 @@ class PKT(Distiller):
 
     name = "pkt"
 
-    def losses(self, student: Outputs, batch: Batch, stage: Stage) -> dict[str, Tensor]:
-        assert batch.teacher is not None
-        return {
-            **self.task_loss(student.logits, batch.y),
-            "pkt": self.config.weight * pkt_loss(student.feature, batch.teacher.feature),
-        }
+    def term(self, student: Outputs, teacher: Outputs, stage: Stage) -> Tensor:
+        return pkt_loss(student.feature, teacher.feature)

@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from gdpd.methods._base import Batch, Distiller, Stage, register
+from gdpd.methods._base import Distiller, Stage, register
 from gdpd.models import Outputs
 
 DISTANCE_WEIGHT, ANGLE_WEIGHT = 25.0, 50.0
@@ -46,9 +46,5 @@ class RKD(Distiller):
 
     name = "rkd"
 
-    def losses(self, student: Outputs, batch: Batch, stage: Stage) -> dict[str, Tensor]:
-        assert batch.teacher is not None
-        return {
-            **self.task_loss(student.logits, batch.y),
-            "rkd": self.config.weight * rkd_loss(student.feature, batch.teacher.feature),
-        }
+    def term(self, student: Outputs, teacher: Outputs, stage: Stage) -> Tensor:
+        return rkd_loss(student.feature, teacher.feature)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from gdpd.methods._base import Batch, Distiller, Stage, register
+from gdpd.methods._base import Distiller, Stage, register
 from gdpd.methods.kd import hinton_kd
 from gdpd.models import Outputs
 
@@ -31,9 +31,5 @@ class TeKAP(Distiller):
 
     name = "tekap"
 
-    def losses(self, student: Outputs, batch: Batch, stage: Stage) -> dict[str, Tensor]:
-        assert batch.teacher is not None
-        return {
-            **self.task_loss(student.logits, batch.y),
-            "tekap": self.config.weight * tekap_loss(student.logits, batch.teacher.logits, self.config.temperature),
-        }
+    def term(self, student: Outputs, teacher: Outputs, stage: Stage) -> Tensor:
+        return tekap_loss(student.logits, teacher.logits, self.config.temperature)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch.nn.functional as F
 from torch import Tensor
 
-from gdpd.methods._base import Batch, Distiller, Stage, register
+from gdpd.methods._base import Distiller, Stage, register
 from gdpd.models import Outputs
 
 
@@ -26,9 +26,5 @@ class TTM(Distiller):
 
     name = "ttm"
 
-    def losses(self, student: Outputs, batch: Batch, stage: Stage) -> dict[str, Tensor]:
-        assert batch.teacher is not None
-        return {
-            **self.task_loss(student.logits, batch.y),
-            "ttm": self.config.weight * ttm_loss(student.logits, batch.teacher.logits, self.config.temperature),
-        }
+    def term(self, student: Outputs, teacher: Outputs, stage: Stage) -> Tensor:
+        return ttm_loss(student.logits, teacher.logits, self.config.temperature)

@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from gdpd.methods._base import Batch, Distiller, MethodConfig, Stage, register
+from gdpd.methods._base import Distiller, MethodConfig, Stage, register
 from gdpd.models import Classifier, Outputs
 
 INITIAL_VARIANCE, EPS = 5.0, 1e-5
@@ -46,7 +46,5 @@ class VID(Distiller):
     def variance(self) -> Tensor:
         return F.softplus(self.rho) + EPS
 
-    def losses(self, student: Outputs, batch: Batch, stage: Stage) -> dict[str, Tensor]:
-        assert batch.teacher is not None
-        nll = vid_loss(self.regressor(student.sequence), self.variance(), batch.teacher.sequence)
-        return {**self.task_loss(student.logits, batch.y), "vid": self.config.weight * nll}
+    def term(self, student: Outputs, teacher: Outputs, stage: Stage) -> Tensor:
+        return vid_loss(self.regressor(student.sequence), self.variance(), teacher.sequence)
