@@ -4,7 +4,8 @@ aeon reads ``<path>/classification/<measure>/<Estimator>_<measure>.csv``: one ro
 then one column per resample (here: per seed) (Middlehurst et al., JMLR 2024). Each (method, earliness) pair becomes
 one estimator named like ``GDPD-e0.4``. aeon's reader accepts only estimator names it knows, so
 :func:`register_with_aeon` adds ours to its alias table before
-:func:`aeon.benchmarking.results_loaders.get_estimator_results` is called. AUC-PRC is not one of aeon's measures; it is written as ``auprc`` in the same layout for other readers.
+:func:`aeon.benchmarking.results_loaders.get_estimator_results` is called. AUC-PRC is not one of aeon's measures;
+it is written as ``auprc`` in the same layout for other readers.
 """
 
 from __future__ import annotations
