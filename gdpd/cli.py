@@ -133,10 +133,13 @@ def _cmd_grid(args: argparse.Namespace) -> None:
 
 
 def _cmd_table(args: argparse.Namespace) -> None:
-    from gdpd.results import per_dataset, preset_frame, summary
+    from gdpd.report import cell_means, select_analysis, table1
 
-    frame = preset_frame(ResultStore(args.results), get_preset(args.preset))
-    table = per_dataset(frame, args.metric) if args.per_dataset else summary(frame, args.metric)
+    selection = select_analysis(ResultStore(args.results), get_preset(args.preset))
+    if selection.empty:
+        raise LookupError(f"no complete rows of preset {args.preset!r} yet; run `gdpd grid --preset {args.preset}`")
+    print(f"{selection.n_stored} of {selection.n_grid} cells stored; analysing {selection.rule}")
+    table = cell_means(selection.frame, args.metric) if args.per_dataset else table1(selection.frame, args.metric)
     print(table.round(2).to_string())
 
 

@@ -13,7 +13,6 @@ from typing import Any
 import pandas as pd
 
 from gdpd.experiment import Preset, RunConfig
-from gdpd.metrics import summarise
 from gdpd.store import ResultStore
 
 CELL = ["dataset", "earliness", "method"]
@@ -62,25 +61,6 @@ def select_weights(frame: pd.DataFrame, by: str = "val_auc_prc") -> pd.DataFrame
     means = frame.groupby(CELL + ["weight"])[by].mean().reset_index()
     best = means.sort_values(CELL + [by, "weight"], ascending=[True, True, True, False, True]).groupby(CELL).head(1)
     return frame.merge(best[CELL + ["weight"]], on=CELL + ["weight"])
-
-
-def per_dataset(frame: pd.DataFrame, metric: str = "auc_prc", earliness: float | None = None) -> pd.DataFrame:
-    """Seed-mean ``metric`` x100: rows (dataset, earliness), one column per method."""
-    if earliness is not None:
-        frame = frame[frame["earliness"] == earliness]
-    table = frame.groupby(["dataset", "earliness", "method"])[metric].mean().mul(100).unstack("method")
-    known = [m for m in METHOD_LABELS if m in table.columns]
-    return table[known + [m for m in table.columns if m not in METHOD_LABELS]]
-
-
-def summary(frame: pd.DataFrame, metric: str = "auc_prc") -> pd.DataFrame:
-    """Per earliness and method: mean over datasets, average rank and top-1 count (the paper's Table 1 layout)."""
-    parts = []
-    for earliness, table in per_dataset(frame, metric).groupby(level="earliness"):
-        stats = summarise(table.droplevel("earliness"))
-        stats.insert(0, "earliness", earliness)
-        parts.append(stats.rename_axis("method").reset_index())
-    return pd.concat(parts, ignore_index=True)
 
 
 def seed_spread(frame: pd.DataFrame, metric: str = "auc_prc") -> pd.DataFrame:

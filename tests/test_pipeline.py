@@ -6,7 +6,7 @@ from dataclasses import replace
 import pytest
 
 from gdpd.experiment import RunConfig, get_preset, run
-from gdpd.results import per_dataset, preset_frame, summary
+from gdpd.report import cell_means, select_analysis, table1
 from gdpd.store import ResultStore
 
 SMOKE = get_preset("smoke")
@@ -62,13 +62,13 @@ def test_truncate_prefix_runs(store):
 
 
 def test_tables_aggregate_the_store(store):
-    for method in ("base", "kd", "fitnets", "gdpd"):
-        run(SMOKE.config("UnitTest", 0.4, method, 1), store)
-    frame = preset_frame(store, SMOKE)
-    table = per_dataset(frame)
+    for config in SMOKE.grid():
+        run(config, store)
+    frame = select_analysis(store, SMOKE).frame
+    table = cell_means(frame, "auc_prc")
     assert table.loc[("GunPoint", 0.4), "gdpd"] == pytest.approx(
         100 * store.get("GunPoint", SMOKE.config("GunPoint", 0.4, "gdpd", 1).key())["metrics"]["auc_prc"])
-    rows = summary(frame)
+    rows = table1(frame)
     assert set(rows["method"]) == {"base", "kd", "fitnets", "gdpd"}
     assert rows["average_rank"].sum() == pytest.approx(10.0)  # ranks 1..4 average to 2.5 each dataset
 
