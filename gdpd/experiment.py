@@ -174,6 +174,8 @@ BOOK_DATASETS = (
     "OSULeaf", "PickupGestureWiimoteZ", "Trace", "UnitTest", "ACSF1",
 )
 CORE_METHODS = ("base", "kd", "fitnets", "gdpd")
+BOOK_STUDENT = TrainConfig(epochs=120, warmup_epochs=60, patience=30, lr_schedule="constant")
+BOOK_TEACHER = TeacherConfig(train=TrainConfig(epochs=300, warmup_epochs=0, patience=100, lr_schedule="constant"))
 
 PRESETS: dict[str, Preset] = {
     "smoke": Preset(
@@ -196,11 +198,24 @@ PRESETS: dict[str, Preset] = {
             "what the book renders: LSTM3-100 -> LSTM3-100, 120 student epochs (warm-up 60, then early stopping "
             "with patience 30), constant learning rate, lambda = 1, a 300-epoch teacher (patience 100)"
         ),
-        student=TrainConfig(epochs=120, warmup_epochs=60, patience=30, lr_schedule="constant"),
-        teacher=TeacherConfig(train=TrainConfig(epochs=300, warmup_epochs=0, patience=100, lr_schedule="constant")),
+        student=BOOK_STUDENT,
+        teacher=BOOK_TEACHER,
         datasets=BOOK_DATASETS,
         earliness=(0.2, 0.4, 0.6, 0.8),
         methods=CORE_METHODS,
+        seeds=PAPER_SEEDS,
+    ),
+    "zoo": Preset(
+        name="zoo",
+        description=(
+            "the paper's comparison with other distillers (its Table 2): earliness 0.5, all registered methods, "
+            "trained as in the book preset and sharing its teachers"
+        ),
+        student=BOOK_STUDENT,
+        teacher=BOOK_TEACHER,
+        datasets=BOOK_DATASETS,
+        earliness=(0.5,),
+        methods=tuple(METHODS),
         seeds=PAPER_SEEDS,
     ),
     "paper": Preset(
