@@ -1,9 +1,12 @@
 """Seconds per training epoch and peak memory of each method, by dataset size; prints GDPD over Base-KD.
 
 Each (method, size) is measured in a fresh process so its peak resident memory is its own. Synthetic series of the
-book's shape (one channel, 100 steps, LSTM3-100) isolate the cost from the data.
+book's shape (one channel, 100 steps, LSTM3-100) isolate the cost from the data; half the epochs are warm-up and half
+distillation, and each stage is timed. ``--dataset NAME`` instead times the whole trainer (validation and per-epoch
+diagnostics included) on a real dataset at earliness 0.4 with the book preset's models.
 
-    python benchmarks/epoch_cost.py --sizes 40 160 --epochs 5 --methods base kd fitnets gdpd
+    python benchmarks/epoch_cost.py --sizes 40 160 --epochs 6 --methods base kd fitnets gdpd
+    python benchmarks/epoch_cost.py --dataset GunPoint --epochs 20
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from gdpd.train import Split, batch_indices
 
 
 def measure(method: str, size: int, epochs: int, length: int, threads: int) -> dict[str, float]:
-    """Train ``epochs`` epochs after warm-up (the distillation stage, the costly one for GDPD) and time them."""
+    """Train ``epochs // 2`` warm-up epochs, then as many distillation epochs, timing each stage."""
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     x, y = torch.randn(size, 1, length), torch.randint(0, 2, (size,))
@@ -32,17 +35,37 @@ def measure(method: str, size: int, epochs: int, length: int, threads: int) -> d
     distiller = build_distiller(method, LSTMClassifier(1, 2), teacher.feature_dim, MethodConfig())
     optimizer = torch.optim.Adam(distiller.parameters(), lr=1e-3)
     generator = torch.Generator().manual_seed(0)
-    stage = Stage(epoch=1, warmup=False)
-    start = time.perf_counter()
-    for _ in range(epochs):
-        for index in batch_indices(size, 64, generator):
-            loss = torch.stack(list(distiller(train.batch(index), stage).values())).sum()
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-    seconds = (time.perf_counter() - start) / epochs
+    seconds = {}
+    for warmup in (True, False):
+        start = time.perf_counter()
+        for epoch in range(max(1, epochs // 2)):
+            for index in batch_indices(size, 64, generator):
+                terms = distiller(train.batch(index), Stage(epoch, warmup))
+                loss = torch.stack(list(terms.values())).sum()
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+        seconds["warmup" if warmup else "distillation"] = (time.perf_counter() - start) / max(1, epochs // 2)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"method": method, "size": size, "seconds_per_epoch": seconds, "peak_rss_mb": peak_mb}
+    return {"method": method, "size": size, "seconds_per_epoch": (seconds["warmup"] + seconds["distillation"]) / 2,
+            **{f"{stage}_seconds": value for stage, value in seconds.items()}, "peak_rss_mb": peak_mb}
+
+
+def measure_fit(method: str, dataset: str, epochs: int, threads: int) -> dict[str, float]:
+    """Seconds per epoch of the whole trainer on ``dataset`` (teacher from the store's cache or trained first)."""
+    from dataclasses import replace
+
+    from gdpd.experiment import get_preset, train_run
+    from gdpd.store import ResultStore
+    from gdpd.train import TrainConfig
+
+    torch.set_num_threads(threads)
+    config = get_preset("book").config(dataset, 0.4, method, 1)
+    config = replace(config, train=TrainConfig(epochs=epochs, warmup_epochs=epochs // 2, lr_schedule="constant"))
+    trained = train_run(config, ResultStore())
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"method": method, "size": len(trained.data.labels["train"]),
+            "seconds_per_epoch": trained.result.seconds_per_epoch, "peak_rss_mb": peak_mb}
 
 
 def main() -> None:
@@ -52,24 +75,32 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--length", type=int, default=100)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--dataset", help="time the whole trainer on this dataset instead of synthetic series")
     parser.add_argument("--one", nargs=2, metavar=("METHOD", "SIZE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(measure(args.one[0], int(args.one[1]), args.epochs, args.length, args.threads)))
+        method, size = args.one
+        row = (measure_fit(method, args.dataset, args.epochs, args.threads) if args.dataset
+               else measure(method, int(size), args.epochs, args.length, args.threads))
+        print(json.dumps(row))
         return
     unknown = set(args.methods) - set(METHODS)
     if unknown:
         parser.error(f"unknown methods {sorted(unknown)}; choose from {list(METHODS)}")
     rows = []
-    for size in args.sizes:
+    for size in [0] if args.dataset else args.sizes:
         for method in args.methods:
             command = [sys.executable, __file__, "--one", method, str(size), "--epochs", str(args.epochs),
                        "--length", str(args.length), "--threads", str(args.threads)]
+            if args.dataset:
+                command += ["--dataset", args.dataset]
             rows.append(json.loads(subprocess.run(command, capture_output=True, text=True, check=True).stdout))
-    print(f"{'method':>10} {'size':>6} {'s/epoch':>9} {'peak MB':>8}")
+    print(f"{'method':>10} {'size':>6} {'s/epoch':>9} {'warm-up':>9} {'distill':>9} {'peak MB':>8}")
     for row in rows:
-        print(f"{row['method']:>10} {row['size']:>6} {row['seconds_per_epoch']:>9.3f} {row['peak_rss_mb']:>8.0f}")
-    for size in args.sizes:
+        stages = "".join(f" {row.get(f'{s}_seconds', float('nan')):>9.3f}" for s in ("warmup", "distillation"))
+        print(f"{row['method']:>10} {row['size']:>6} {row['seconds_per_epoch']:>9.3f}{stages}"
+              f" {row['peak_rss_mb']:>8.0f}")
+    for size in sorted({r["size"] for r in rows}):
         cost = {r["method"]: r["seconds_per_epoch"] for r in rows if r["size"] == size}
         if "gdpd" in cost and "kd" in cost:
             print(f"size {size}: GDPD / Base-KD seconds per epoch = {cost['gdpd'] / cost['kd']:.2f}")
