@@ -37,6 +37,8 @@ def _method_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--conditioning", choices=["fusion", "dps"],
                        help="GDPD: noise-fusion start (default) or DPS likelihood guidance from pure noise")
     group.add_argument("--guidance-scale", type=float, help="GDPD with --conditioning dps: guidance step size")
+    group.add_argument("--joint-prior", action=argparse.BooleanOptionalAction, default=None,
+                       help="GDPD: keep training the prior on its denoising loss after the warm-up")
     group.add_argument("--prefix-mode", choices=["stretch", "truncate"], help="how the student sees the prefix")
 
 
@@ -91,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     names = ("weight", "samples", "alpha", "hinton", "ddim_start", "ddim_steps", "conditioning", "guidance_scale",
-             "prefix_mode")
+             "joint_prior", "prefix_mode")
     return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
 
 

@@ -364,3 +364,13 @@ def test_dps_conditioning_rejects_a_fixed_alpha():
         MethodConfig(conditioning="dps", alpha=0.5)
     with pytest.raises(ValueError, match="conditioning"):
         MethodConfig(conditioning="guess")
+
+
+def test_gdpd_joint_prior_keeps_the_prior_losses_after_warmup():
+    torch.manual_seed(0)
+    student = LSTMClassifier(in_channels=1, n_classes=3, hidden=8, layers=1)
+    x, y = torch.randn(6, 1, 10), torch.tensor([0, 1, 2, 0, 1, 2])
+    teacher = Outputs(torch.randn(6, 3), torch.randn(6, 8), torch.randn(6, 10, 8))
+    joint = build_distiller("gdpd", student, 8, MethodConfig(joint_prior=True))
+    assert set(joint(Batch(x, y, teacher), Stage(5, warmup=False))) == {"ce", "diffusion", "reconstruction", "hint"}
+    assert set(joint(Batch(x, y, teacher), Stage(0, warmup=True))) == {"ce", "diffusion", "reconstruction"}

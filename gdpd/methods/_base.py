@@ -37,7 +37,8 @@ class MethodConfig:
 
     ``weight`` is the paper's lambda; ``samples`` (J), ``alpha`` (``None`` = learned per sample), ``hinton`` (the
     released script's extra Hinton term), ``ddim_start``, ``ddim_steps``, ``conditioning`` (``fusion``: GDPD's
-    noise-fusion start; ``dps``: pure noise plus likelihood guidance of strength ``guidance_scale``) belong to GDPD.
+    noise-fusion start; ``dps``: pure noise plus likelihood guidance of strength ``guidance_scale``) and
+    ``joint_prior`` (keep training the autoencoder and prior on their own losses after the warm-up) belong to GDPD.
     """
 
     weight: float = 1.0
@@ -49,6 +50,7 @@ class MethodConfig:
     ddim_steps: int = 5
     conditioning: str = "fusion"
     guidance_scale: float = 1.0
+    joint_prior: bool = False
 
     def __post_init__(self) -> None:
         if self.weight < 0:

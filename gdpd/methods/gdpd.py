@@ -62,7 +62,8 @@ class HintSampler(nn.Module):
 class GDPD(Distiller):
     """Warm-up: ``CE + lambda (L_diff + L_rec)``; then ``CE + lambda * mean_j CE(head(z_hat_j), y)``.
 
-    ``config.hinton`` adds ``lambda * T^2 KL`` in both stages, as the released main script does.
+    ``config.hinton`` adds ``lambda * T^2 KL`` in both stages, as the released main script does;
+    ``config.joint_prior`` keeps ``lambda (L_diff + L_rec)`` after the warm-up too (an ablation, not the paper).
     """
 
     name = "gdpd"
@@ -85,11 +86,11 @@ class GDPD(Distiller):
         terms = self.task_loss(student.logits, batch.y)
         if self.config.hinton:
             terms["kd"] = w * hinton_kd(student.logits, batch.teacher.logits, self.config.temperature)
-        if stage.warmup:
+        if stage.warmup or self.config.joint_prior:
             latent, reconstruction = self.autoencoder(batch.teacher.feature)
             terms["diffusion"] = w * self.sampler.prior(latent.detach())
             terms["reconstruction"] = w * reconstruction
-        else:
+        if not stage.warmup:
             terms["hint"] = w * self.hint_loss(student.feature, batch.y)
         return terms
 
