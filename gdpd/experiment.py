@@ -21,7 +21,7 @@ from gdpd.metrics import evaluate
 from gdpd.models import Classifier, Outputs, build_classifier, predict_outputs
 from gdpd.prefix import PrefixMode, make_prefix, prefix_length
 from gdpd.provenance import provenance
-from gdpd.store import ResultStore, atomic_write_text, config_key
+from gdpd.store import ResultStore, atomic_write, atomic_write_text, config_key
 from gdpd.train import FitResult, Split, TrainConfig, fit, seed_everything
 
 PAPER_SEEDS = (1, 24, 300, 49000, 1001)
@@ -319,10 +319,8 @@ def get_teacher(
         "metrics": evaluate(data.labels["test"].cpu().numpy(), test_logits.cpu().numpy()),
     }
     if weights is not None and info_path is not None:
-        weights.parent.mkdir(parents=True, exist_ok=True)
-        tmp = weights.with_suffix(".pt.tmp")
-        torch.save(teacher.state_dict(), tmp)
-        tmp.replace(weights)
+        state = teacher.state_dict()
+        atomic_write(weights, lambda handle: torch.save(state, handle))
         atomic_write_text(info_path, json.dumps(info, indent=1, sort_keys=True) + "\n")
     return teacher, info
 

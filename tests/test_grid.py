@@ -78,3 +78,17 @@ def test_grid_filters_that_match_nothing_are_an_error(tmp_path, bad, capsys):
 
     assert main(["grid", "--preset", "smoke", "--results", str(tmp_path), *bad]) == 2
     assert "no cell" in capsys.readouterr().err
+
+
+def test_two_grids_on_one_store_at_once_corrupt_nothing(tmp_path):
+    root = tmp_path / "shared"
+    processes = [subprocess.Popen(_grid_command(root), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                 for _ in range(2)]
+    for process in processes:
+        assert process.wait(timeout=600) == 0, process.stderr.read().decode()
+    store = ResultStore(root)
+    cells = [c for c in SMOKE.grid() if c.dataset == "UnitTest"]
+    assert sorted(r["key"] for r in store.records()) == sorted(c.key() for c in cells)
+    assert len(list(root.glob("runs/*/*.json"))) == len(cells)
+    assert not list(root.rglob("*.tmp"))
+    assert len(list((root / "teachers").glob("*.pt"))) == 1
