@@ -40,6 +40,8 @@ def _method_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--joint-prior", action=argparse.BooleanOptionalAction, default=None,
                        help="GDPD: keep training the prior on its denoising loss after the warm-up")
     group.add_argument("--prefix-mode", choices=["stretch", "truncate"], help="how the student sees the prefix")
+    group.add_argument("--channel-fraction", type=float,
+                       help="multivariate: the student sees only the first fraction of the channels (e.g. 0.5)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -93,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     names = ("weight", "samples", "alpha", "hinton", "ddim_start", "ddim_steps", "conditioning", "guidance_scale",
-             "joint_prior", "prefix_mode")
+             "joint_prior", "prefix_mode", "channel_fraction")
     return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
 
 

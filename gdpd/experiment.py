@@ -19,7 +19,7 @@ from gdpd.data import Dataset, DatasetError, load_dataset, validation_split
 from gdpd.methods import METHODS, Distiller, MethodConfig, build_distiller
 from gdpd.metrics import evaluate
 from gdpd.models import Classifier, Outputs, build_classifier, predict_outputs
-from gdpd.prefix import PrefixMode, make_prefix, prefix_length
+from gdpd.prefix import PrefixMode, channel_count, make_prefix, prefix_length
 from gdpd.provenance import provenance
 from gdpd.store import ResultStore, atomic_write, atomic_write_text, config_key
 from gdpd.train import FitResult, Split, TrainConfig, fit, seed_everything
@@ -47,6 +47,7 @@ class RunConfig:
     method: str
     seed: int
     prefix_mode: PrefixMode = "stretch"
+    channel_fraction: float = 1.0
     architecture: str = "lstm"
     hidden: int = 100
     layers: int = 3
@@ -62,6 +63,10 @@ class RunConfig:
             raise DatasetError(f"earliness must be in (0, 1], got {self.earliness}; pass a fraction such as 0.4")
         if self.method not in METHODS:
             raise ValueError(f"unknown method {self.method!r}; `gdpd methods` lists them: {', '.join(METHODS)}")
+        if not 0 < self.channel_fraction <= 1:
+            raise DatasetError(
+                f"channel_fraction must be in (0, 1], got {self.channel_fraction}; pass e.g. 0.5 for half the channels"
+            )
         if self.prefix_mode not in ("stretch", "truncate"):
             raise DatasetError(f"prefix_mode must be 'stretch' or 'truncate', got {self.prefix_mode!r}")
 
@@ -254,9 +259,10 @@ class PreparedData:
 
 
 def prepare(config: RunConfig, device: torch.device) -> PreparedData:
-    """Load the dataset, split off validation, and cut prefixes at the run's earliness."""
+    """Load the dataset, split off validation, and cut prefixes at the run's earliness (and channel fraction)."""
     dataset = load_dataset(config.dataset, max_length=config.max_length)
     prefix_length(dataset.length, config.earliness)
+    channels = channel_count(dataset.n_channels, config.channel_fraction)
     train_idx, val_idx = validation_split(dataset.y_train, config.val_fraction, config.split_seed)
     arrays = {
         "train": (dataset.X_train[train_idx], dataset.y_train[train_idx]),
@@ -270,7 +276,10 @@ def prepare(config: RunConfig, device: torch.device) -> PreparedData:
     return PreparedData(
         dataset,
         full={k: tensor(X) for k, (X, _) in arrays.items()},
-        prefix={k: tensor(make_prefix(X, config.earliness, config.prefix_mode)) for k, (X, _) in arrays.items()},
+        prefix={
+            k: tensor(make_prefix(X[:, :channels], config.earliness, config.prefix_mode))
+            for k, (X, _) in arrays.items()
+        },
         labels={k: tensor(y).long() for k, (_, y) in arrays.items()},
     )
 
@@ -281,8 +290,10 @@ def teacher_config_dict(config: RunConfig) -> dict[str, Any]:
     return {k: run[k] for k in ("dataset", "teacher", "max_length", "val_fraction", "split_seed") if k in run}
 
 
-def _new_classifier(architecture: str, data: Dataset, hidden: int, layers: int, device: torch.device) -> Classifier:
-    return build_classifier(architecture, data.n_channels, data.n_classes, hidden=hidden, layers=layers).to(device)
+def _new_classifier(
+    architecture: str, in_channels: int, n_classes: int, hidden: int, layers: int, device: torch.device
+) -> Classifier:
+    return build_classifier(architecture, in_channels, n_classes, hidden=hidden, layers=layers).to(device)
 
 
 def get_teacher(
@@ -292,7 +303,8 @@ def get_teacher(
     tc = config.teacher
     spec = teacher_config_dict(config)
     key = config_key(spec)
-    teacher = _new_classifier(tc.architecture, data.dataset, tc.hidden, tc.layers, device)
+    teacher = _new_classifier(tc.architecture, data.dataset.n_channels, data.dataset.n_classes, tc.hidden, tc.layers,
+                              device)
     weights = store.teacher_path(config.dataset, key, ".pt") if store else None
     info_path = store.teacher_path(config.dataset, key, ".json") if store else None
     if weights is not None and info_path is not None and weights.exists() and info_path.exists():
@@ -304,7 +316,8 @@ def get_teacher(
     best: tuple[float, int, dict[str, Tensor], FitResult] | None = None
     for seed in tc.seeds:
         seed_everything(seed)
-        candidate = _new_classifier(tc.architecture, data.dataset, tc.hidden, tc.layers, device)
+        candidate = _new_classifier(tc.architecture, data.dataset.n_channels, data.dataset.n_classes, tc.hidden,
+                                    tc.layers, device)
         result = fit(build_distiller("base", candidate, candidate.feature_dim, MethodConfig()), train, val, tc.train,
                      seed, progress, description=f"teacher {config.dataset} seed {seed}")
         if best is None or result.best_val_loss < best[0]:
@@ -361,7 +374,8 @@ def train_run(
     teacher, teacher_info = get_teacher(config, data, store, torch_device, progress)
     teacher_out = {k: predict_outputs(teacher, x) for k, x in data.full.items()}
     seed_everything(config.seed)
-    student = _new_classifier(config.architecture, data.dataset, config.hidden, config.layers, torch_device)
+    student = _new_classifier(config.architecture, data.prefix["train"].shape[1], data.dataset.n_classes,
+                              config.hidden, config.layers, torch_device)
     distiller = build_distiller(config.method, student, teacher.feature_dim, config.method_config).to(torch_device)
     result = fit(
         distiller,

@@ -66,3 +66,13 @@ def make_prefix(X: np.ndarray, earliness: float, mode: PrefixMode = "stretch") -
     if mode == "truncate":
         return X[..., :n].copy()
     return resample(X[..., :n], length)
+
+
+def channel_count(n_channels: int, fraction: float) -> int:
+    """Channels a channel-partial student sees: the first ``floor(fraction * C)``, at least one.
+
+    The paper's multivariate table keeps the first half of the channels (``fraction = 0.5``).
+    """
+    if not 0.0 < fraction <= 1.0:
+        raise DatasetError(f"channel fraction must be in (0, 1], got {fraction}; pass e.g. 0.5 for half the channels")
+    return max(1, math.floor(fraction * n_channels + 1e-9))

@@ -80,3 +80,13 @@ def test_keys_ignore_options_left_at_their_defaults():
     assert {"dataset", "earliness", "method", "seed"} <= set(compact)
     assert RunConfig.from_dict(config.full_dict()) == config
     assert SMOKE.config("GunPoint", 0.4, "gdpd", 1, samples=2).key() != config.key()
+
+
+def test_channel_partial_student_on_multivariate_data():
+    from gdpd.experiment import train_run
+
+    config = SMOKE.config("BasicMotions", 0.5, "gdpd", 1, channel_fraction=0.5)
+    trained = train_run(config)
+    assert trained.data.prefix["train"].shape[1] == 3 and trained.data.full["train"].shape[1] == 6
+    assert trained.student.in_channels == 3 and trained.teacher.in_channels == 6
+    assert 0 <= run(config)["metrics"]["auc_prc"] <= 1

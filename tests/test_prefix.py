@@ -65,3 +65,13 @@ def test_too_short_prefix() -> None:
 def test_unknown_mode() -> None:
     with pytest.raises(DatasetError, match="unknown prefix mode"):
         make_prefix(X, 0.5, mode="crop")  # type: ignore[arg-type]
+
+
+def test_channel_count_keeps_the_first_fraction_and_at_least_one():
+    from gdpd.prefix import channel_count
+
+    assert channel_count(6, 0.5) == 3
+    assert channel_count(12, 1.0) == 12
+    assert channel_count(3, 0.1) == 1
+    with pytest.raises(DatasetError, match="channel fraction"):
+        channel_count(6, 0.0)
