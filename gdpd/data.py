@@ -18,10 +18,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import aeon.datasets
 import numpy as np
-from aeon.datasets import load_classification, load_from_ts_file
-from aeon.datasets.tsc_datasets import tsc_zenodo
 
 OFFLINE_UCR: tuple[str, ...] = (
     "ACSF1",
@@ -42,7 +39,6 @@ VENDORED_DIR: Path = Path(
     os.environ.get("GDPD_DATA_DIR", Path(__file__).resolve().parents[1] / "data" / "ucr")
 )
 
-_AEON_BUNDLED_DIR = Path(aeon.datasets.__file__).resolve().parent / "data"
 
 _Series = list[np.ndarray]
 
@@ -253,6 +249,8 @@ def _load_folder(folder: Path) -> tuple[str, tuple[tuple[object, np.ndarray], ..
 def _read_ts(path: Path) -> tuple[object, np.ndarray]:
     """Read one ``.ts`` file with aeon, turning parse failures into DatasetError."""
     try:
+        from aeon.datasets import load_from_ts_file  # aeon is slow to import; only readers of data pay for it
+
         X, y = load_from_ts_file(str(path))
     except Exception as exc:
         raise DatasetError(
@@ -273,7 +271,12 @@ def _load_aeon(name: str) -> tuple[tuple[object, np.ndarray], tuple[object, np.n
         f"dataset {name!r} is unknown or unavailable offline; offline sets are {offline}; "
         "or pass a folder holding <NAME>_TRAIN.ts and <NAME>_TEST.ts"
     )
-    if not (_AEON_BUNDLED_DIR / name).is_dir() and name not in tsc_zenodo:
+    import aeon.datasets
+    from aeon.datasets import load_classification
+    from aeon.datasets.tsc_datasets import tsc_zenodo
+
+    bundled = Path(aeon.datasets.__file__).resolve().parent / "data"
+    if not (bundled / name).is_dir() and name not in tsc_zenodo:
         raise DatasetError(unavailable)
     try:
         train = load_classification(name, split="train")
