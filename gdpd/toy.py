@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from gdpd.prior import EpsilonFn, NoiseSchedule, ddim_sample, ddim_timesteps, noise_fusion
+from gdpd.prior import EpsilonFn, NoiseSchedule, ddim_sample, noise_fusion
 
 
 @dataclass(frozen=True)
@@ -127,18 +127,13 @@ def dps_samples(
     (Chung et al., Alg. 1, with a deterministic DDIM step and a constant step size).
     """
     zeta = scale / (2 * noise_std**2)
-    ts = ddim_timesteps(schedule.timesteps - 1, steps, schedule.timesteps)
-    z = torch.randn(n, y.shape[-1], generator=generator)
-    for t, s in zip(ts, ts[1:] + [-1]):
-        z = z.detach().requires_grad_(True)
-        t_batch = torch.full((n,), t, dtype=torch.long)
-        a_t = schedule.at(t_batch).unsqueeze(-1)
-        a_s = schedule.at(torch.full_like(t_batch, s)).unsqueeze(-1)
-        eps = eps_fn(z, t_batch)
-        z0 = (z - (1 - a_t).sqrt() * eps) / a_t.sqrt()
-        (grad,) = torch.autograd.grad((y - gain * z0).square().sum(), z)
-        z = a_s.sqrt() * z0 + (1 - a_s).sqrt() * eps - zeta * grad
-    return z.detach()
+
+    def guidance(z_t: Tensor, z0: Tensor) -> Tensor:
+        (grad,) = torch.autograd.grad((y - gain * z0).square().sum(), z_t)
+        return zeta * grad
+
+    start = torch.randn(n, y.shape[-1], generator=generator)
+    return ddim_sample(eps_fn, start, schedule, schedule.timesteps - 1, steps, guidance).detach()
 
 
 def energy_distance(x: Tensor, y: Tensor) -> float:
