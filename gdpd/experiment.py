@@ -1,7 +1,7 @@
 """The experiment protocol in one place: a run's configuration, the presets, the teacher cache and ``run``.
 
 A run trains (or reuses) the dataset's teacher on full series, trains a student on prefixes with one distillation
-method, evaluates it on the test prefixes and stores one record keyed by its configuration (PAPER.md Sec. 3-4).
+method, evaluates it on the test prefixes and stores one record keyed by its configuration (the protocol of the GDPD paper and its released code).
 """
 
 from __future__ import annotations
