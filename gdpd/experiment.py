@@ -1,7 +1,8 @@
 """The experiment protocol in one place: a run's configuration, the presets, the teacher cache and ``run``.
 
 A run trains (or reuses) the dataset's teacher on full series, trains a student on prefixes with one distillation
-method, evaluates it on the test prefixes and stores one record keyed by its configuration (the protocol of the GDPD paper and its released code).
+method, evaluates it on the test prefixes and stores one record keyed by its configuration. The protocol is the GDPD
+paper's as its released code runs it (book chapter "The method").
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """One training loop for teachers and students, with validation-based checkpoint selection.
 
-The protocol follows the released GDPD code (book chapter "The method"): Adam (lr 1e-3, weight decay 1e-5), batch 64; the
-checkpoint kept is the one with the lowest validation cross-entropy among epochs after the warm-up. A teacher is the
-``base`` method trained on full series with no warm-up.
+The protocol follows the released GDPD code (book chapter "The method"): Adam (lr 1e-3, weight decay 1e-5),
+batch 64; the checkpoint kept is the one with the lowest validation cross-entropy among epochs after the warm-up.
+A teacher is the ``base`` method trained on full series with no warm-up.
 """
 
 from __future__ import annotations
