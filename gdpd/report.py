@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -249,3 +250,19 @@ def cost_table(frame: pd.DataFrame) -> pd.DataFrame:
         table["vs_base"] = table["median_s_per_epoch"] / table.loc["base", "median_s_per_epoch"]
     order = [m for m in METHOD_LABELS if m in table.index]
     return labelled(table.loc[order])
+
+
+def critical_difference(scores: pd.DataFrame, title: str, alpha: float = 0.1) -> tuple[Any, str | None]:
+    """aeon's Wilcoxon-Holm critical-difference diagram of ``scores`` (rows datasets, columns methods, higher is
+    better), or ``(None, reason)`` when it cannot be drawn (fewer than :data:`MIN_CD_ROWS` rows, or no differences)."""
+    from aeon.visualisation import plot_critical_difference
+
+    if len(scores) < MIN_CD_ROWS:
+        return None, f"{title}: only {len(scores)} complete rows, fewer than {MIN_CD_ROWS}; no diagram yet."
+    labels = [METHOD_LABELS.get(m, m) for m in scores.columns]
+    try:
+        figure, axis = plot_critical_difference(scores.to_numpy(), labels, alpha=alpha, width=6)
+    except ValueError as error:  # e.g. every pairwise difference is zero
+        return None, f"{title}: no diagram ({error})."
+    axis.set_title(f"{title} ({len(scores)} rows)", pad=20)
+    return figure, None

@@ -16,7 +16,10 @@ from gdpd.experiment import Preset, RunConfig
 from gdpd.store import ResultStore
 
 CELL = ["dataset", "earliness", "method"]
-METHOD_LABELS = {"base": "Base", "kd": "Base-KD", "fitnets": "FitNets", "gdpd": "GDPD"}
+METHOD_LABELS = {
+    "base": "Base", "kd": "Base-KD", "fitnets": "FitNets", "gdpd": "GDPD", "rkd": "RKD", "attention": "Attention",
+    "dkd": "DKD", "dt2w": "DT2W", "vid": "VID", "pkt": "PKT", "tekap": "TeKAP", "ttm": "TTM",
+}
 
 
 def flatten(record: dict[str, Any]) -> dict[str, Any]:
