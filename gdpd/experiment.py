@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
@@ -133,9 +134,19 @@ def _merge(defaults: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+class Variant(NamedTuple):
+    """One arm of an ablation: a label and the RunConfig or MethodConfig fields it overrides."""
+
+    label: str
+    overrides: Mapping[str, Any]
+
+
 @dataclass(frozen=True)
 class Preset:
-    """A named protocol: how runs train and which grid of cells a preset's table covers."""
+    """A named protocol: how runs train and which grid of cells a preset's table covers.
+
+    ``variants`` turn a preset into an ablation: every cell is run once per variant.
+    """
 
     name: str
     description: str
@@ -149,30 +160,37 @@ class Preset:
     hidden: int = 100
     layers: int = 3
     method_config: MethodConfig = field(default_factory=MethodConfig)
+    variants: tuple[Variant, ...] = (Variant("default", {}),)
 
     def config(self, dataset: str, earliness: float, method: str, seed: int, **overrides: Any) -> RunConfig:
         """The run configuration of one cell; ``overrides`` replace RunConfig or MethodConfig fields."""
         method_fields = {k: overrides.pop(k) for k in list(overrides) if k in MethodConfig.__dataclass_fields__}
+        fields: dict[str, Any] = {"hidden": self.hidden, "layers": self.layers, "train": self.student,
+                                  "teacher": self.teacher, **overrides}
         return RunConfig(
             dataset=dataset, earliness=earliness, method=method, seed=seed,
-            hidden=self.hidden, layers=self.layers,
-            method_config=replace(self.method_config, **method_fields),
-            train=self.student, teacher=self.teacher, **overrides,
+            method_config=replace(self.method_config, **method_fields), **fields,
         )
 
-    def grid(self) -> list[RunConfig]:
-        """Every cell: seed x dataset x earliness x method x weight (Base ignores the weight).
+    def labelled_grid(self) -> list[tuple[str, RunConfig]]:
+        """Every cell with its variant's label: seed x dataset x earliness x method x weight x variant.
 
-        Seeds come outermost so that a grid stopped part-way leaves complete tables for its first seeds.
+        Base ignores the weight. Seeds come outermost so that a grid stopped part-way leaves complete tables for
+        its first seeds.
         """
         return [
-            self.config(dataset, earliness, method, seed, weight=weight)
+            (variant.label, self.config(dataset, earliness, method, seed, weight=weight, **variant.overrides))
             for seed in self.seeds
             for dataset in self.datasets
             for earliness in self.earliness
             for method in self.methods
             for weight in (self.weights if METHODS[method].needs_teacher else (1.0,))
+            for variant in self.variants
         ]
+
+    def grid(self) -> list[RunConfig]:
+        """Every cell of the preset (see :meth:`labelled_grid`)."""
+        return [config for _, config in self.labelled_grid()]
 
 
 BOOK_DATASETS = (
@@ -182,6 +200,47 @@ BOOK_DATASETS = (
 CORE_METHODS = ("base", "kd", "fitnets", "gdpd")
 BOOK_STUDENT = TrainConfig(epochs=120, warmup_epochs=60, patience=30, lr_schedule="constant")
 BOOK_TEACHER = TeacherConfig(train=TrainConfig(epochs=300, warmup_epochs=0, patience=100, lr_schedule="constant"))
+
+ABLATION_DATASETS = ("Coffee", "GunPoint", "ItalyPowerDemand", "Trace")
+
+
+def _ablation(name: str, description: str, variants: tuple[Variant, ...], **fields: Any) -> Preset:
+    """GDPD on four book datasets at earliness 0.2 and 0.6, 5 seeds, trained as in the book preset.
+
+    The ``default`` arm is the book preset's own configuration, so those runs are shared with the book's grid.
+    """
+    settings: dict[str, Any] = {
+        "student": BOOK_STUDENT, "teacher": BOOK_TEACHER, "datasets": ABLATION_DATASETS, "earliness": (0.2, 0.6),
+        "methods": ("gdpd",), "seeds": PAPER_SEEDS, **fields,
+    }
+    return Preset(name=name, description=description, variants=(Variant("default", {}), *variants), **settings)
+
+
+ABLATIONS: dict[str, Preset] = {
+    preset.name: preset
+    for preset in (
+        _ablation("ablation-alpha", "learned per-sample alpha against fixed alpha in {0, 0.25, 0.5, 0.75, 1}",
+                  tuple(Variant(f"alpha={a:g}", {"alpha": a}) for a in (0.0, 0.25, 0.5, 0.75, 1.0))),
+        _ablation("ablation-samples", "hint samples per step J in {1, 2, 4, 8}",
+                  tuple(Variant(f"J={j}", {"samples": j}) for j in (2, 4, 8))),
+        _ablation("ablation-warmup", "warm-up fraction in {0, 0.25, 0.5, 0.75}; the prior trained all along",
+                  (*(Variant(f"warm-up {f:g}",
+                             {"train": replace(BOOK_STUDENT, warmup_epochs=round(f * BOOK_STUDENT.epochs))})
+                     for f in (0.0, 0.25, 0.75)),
+                   Variant("joint prior", {"joint_prior": True}))),
+        _ablation("ablation-ddim", "DDIM steps in {1, 2, 5, 10} from step 400; start step in {200, 400, 600, 800}",
+                  (*(Variant(f"steps={n}", {"ddim_steps": n}) for n in (1, 2, 10)),
+                   *(Variant(f"start={t}", {"ddim_start": t}) for t in (200, 600, 800)))),
+        _ablation("ablation-conditioning", "noise-fusion start against DPS-style likelihood guidance",
+                  (Variant("dps", {"conditioning": "dps"}),)),
+        _ablation("ablation-protocol", "paper versus released code: prefix mode, Hinton term, learning-rate schedule",
+                  (Variant("truncate", {"prefix_mode": "truncate"}), Variant("hinton", {"hinton": True}),
+                   Variant("per-batch lr", {"train": replace(BOOK_STUDENT, lr_schedule="per_batch")}),
+                   Variant("per-epoch lr", {"train": replace(BOOK_STUDENT, lr_schedule="per_epoch")}))),
+        _ablation("ablation-lambda", "lambda in {0.1, 1, 10} for every distiller, to compare selection on validation "
+                  "with selection on the test split", (), methods=CORE_METHODS, weights=(0.1, 1.0, 10.0)),
+    )
+}
 
 PRESETS: dict[str, Preset] = {
     "smoke": Preset(
@@ -239,6 +298,7 @@ PRESETS: dict[str, Preset] = {
         weights=(0.1, 1.0, 10.0),
         method_config=MethodConfig(hinton=True),
     ),
+    **ABLATIONS,
 }
 
 

@@ -68,8 +68,8 @@ def grid_frame(preset: Preset) -> pd.DataFrame:
     """One row per cell of ``preset``'s grid: its store key and the fields a table groups by."""
     return pd.DataFrame([
         {"key": c.key(), "dataset": c.dataset, "earliness": c.earliness, "method": c.method, "seed": c.seed,
-         "weight": c.method_config.weight}
-        for c in preset.grid()
+         "weight": c.method_config.weight, "variant": label}
+        for label, c in preset.labelled_grid()
     ])
 
 
@@ -77,6 +77,8 @@ def select_analysis(store: ResultStore, preset: Preset) -> Selection:
     """The stored records of ``preset`` that the chapters analyse (module docstring: complete seeds, else blocks)."""
     grid = grid_frame(preset)
     records = records_frame(store, preset.grid())
+    if not records.empty:
+        records = records.merge(grid[["key", "variant"]], on="key")
     grid["stored"] = grid["key"].isin(records["key"]) if not records.empty else False
     seed_done = grid.groupby("seed")["stored"].all()
     complete_seeds = tuple(int(s) for s in preset.seeds if seed_done.get(s, False))

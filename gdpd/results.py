@@ -60,10 +60,13 @@ def preset_frame(store: ResultStore, preset: Preset) -> pd.DataFrame:
 
 
 def select_weights(frame: pd.DataFrame, by: str = "val_auc_prc") -> pd.DataFrame:
-    """Keep, per (dataset, earliness, method), the weight with the best seed-mean ``by`` (ties: the smaller weight)."""
-    means = frame.groupby(CELL + ["weight"])[by].mean().reset_index()
-    best = means.sort_values(CELL + [by, "weight"], ascending=[True, True, True, False, True]).groupby(CELL).head(1)
-    return frame.merge(best[CELL + ["weight"]], on=CELL + ["weight"])
+    """Keep, per (dataset, earliness, method[, variant]), the weight with the best seed-mean ``by`` (ties: the
+    smaller weight)."""
+    cell = CELL + (["variant"] if "variant" in frame.columns else [])
+    means = frame.groupby(cell + ["weight"])[by].mean().reset_index()
+    order = [True] * len(cell) + [False, True]
+    best = means.sort_values(cell + [by, "weight"], ascending=order).groupby(cell).head(1)
+    return frame.merge(best[cell + ["weight"]], on=cell + ["weight"])
 
 
 def seed_spread(frame: pd.DataFrame, metric: str = "auc_prc") -> pd.DataFrame:

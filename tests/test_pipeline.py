@@ -90,3 +90,31 @@ def test_channel_partial_student_on_multivariate_data():
     assert trained.data.prefix["train"].shape[1] == 3 and trained.data.full["train"].shape[1] == 6
     assert trained.student.in_channels == 3 and trained.teacher.in_channels == 6
     assert 0 <= run(config)["metrics"]["auc_prc"] <= 1
+
+
+def test_every_preset_grid_has_unique_keys():
+    from gdpd.experiment import PRESETS
+
+    for preset in PRESETS.values():
+        keys = [config.key() for config in preset.grid()]
+        assert len(keys) == len(set(keys)), preset.name
+
+
+def test_ablation_default_arms_are_the_book_runs():
+    from gdpd.experiment import ABLATIONS
+
+    book = {config.key() for config in get_preset("book").grid()}
+    for preset in ABLATIONS.values():
+        defaults = [config for label, config in preset.labelled_grid() if label == "default"]
+        assert defaults and all(config.key() in book for config in defaults if config.method_config.weight == 1.0)
+        arms = {label for label, _ in preset.labelled_grid()}
+        assert len(arms) == len(preset.variants)
+
+
+def test_variants_override_method_and_training_fields():
+    from gdpd.experiment import ABLATIONS
+
+    arms = dict(ABLATIONS["ablation-warmup"].labelled_grid()[:5])
+    assert arms["warm-up 0"].train.warmup_epochs == 0
+    assert arms["joint prior"].method_config.joint_prior
+    assert arms["default"].train == get_preset("book").student
