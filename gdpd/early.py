@@ -1,0 +1,274 @@
+"""Early classification: the students as early classifiers, scored as the early-classification literature does.
+
+An *early classifier* labels a time series before it has seen all of it. It trades two things: its accuracy, and
+its *earliness*, the mean fraction of the series it has observed when it commits to a label,
+
+    earliness = (1/n) * sum_i t_i / L,
+
+where ``t_i`` is the number of time steps case ``i`` had revealed when the decision was made and ``L`` the full
+length (lower is earlier). The two are combined by their harmonic mean (Schäfer & Leser, "TEASER: early and
+accurate time series classification", Data Mining and Knowledge Discovery 34(5), 2020),
+
+    HM = 2 * accuracy * (1 - earliness) / (accuracy + (1 - earliness)),
+
+which is how aeon (``aeon.classification.early_classification``, ``compute_harmonic_mean`` and ``score`` of
+``TEASER`` and ``ProbabilityThresholdEarlyClassifier``) scores its early classifiers; this module uses the same
+definitions and names (``accuracy``, ``earliness``, ``harmonic_mean``) so that numbers compare with that literature.
+
+The fixed-prefix students of this book are early classifiers with a *fixed* earliness: a student trained at
+earliness ``e`` always decides after ``floor(e * L)`` steps, so its earliness is ``floor(e * L) / L`` for every
+case. A *bank* of such students at increasing earliness levels, closed by the full-series teacher at earliness 1,
+becomes an *adaptive* early classifier with a confidence threshold (the rule of aeon's
+``ProbabilityThresholdEarlyClassifier``): each case is labelled by the first classifier of the bank whose top class
+probability reaches the threshold, and by the teacher if none does. The threshold is chosen on the validation
+split, so the test split is used only for scoring.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import torch
+
+from gdpd.data import Dataset
+from gdpd.experiment import Preset, train_run
+from gdpd.metrics import softmax
+from gdpd.models import predict_outputs
+from gdpd.prefix import prefix_length
+from gdpd.store import ResultStore
+
+if TYPE_CHECKING:
+    from aeon.classification.early_classification import BaseEarlyClassifier
+
+__all__ = [
+    "EarlyResult",
+    "StudentBank",
+    "choose_threshold",
+    "evaluate_aeon",
+    "evaluate_bank",
+    "harmonic_mean",
+    "score_early",
+    "student_bank",
+    "threshold_stopping",
+]
+
+DEFAULT_THRESHOLDS = np.linspace(0.5, 1.0, 11)
+BANK_SPLITS = ("val", "test")
+
+
+def harmonic_mean(accuracy: float, earliness: float) -> float:
+    """Harmonic mean of accuracy and earliness, ``HM = 2 * acc * (1 - e) / (acc + (1 - e))``.
+
+    Schäfer & Leser, "TEASER: early and accurate time series classification", Data Mining and Knowledge Discovery
+    34(5), 2020; the same formula as aeon's ``compute_harmonic_mean``. Earliness is the mean fraction of the series
+    seen when deciding, so ``1 - e`` rewards early decisions. Where both terms are 0 (accuracy 0 at earliness 1) the
+    formula is 0/0, and the value returned is 0, its limit along any path, where aeon would return NaN.
+
+    Raises:
+        ValueError: if ``accuracy`` or ``earliness`` lies outside [0, 1].
+    """
+    for name, value in (("accuracy", accuracy), ("earliness", earliness)):
+        if not 0.0 <= value <= 1.0:
+            raise ValueError(f"{name} must lie in [0, 1], got {value}")
+    timeliness = 1.0 - earliness
+    total = accuracy + timeliness
+    return 0.0 if total == 0 else float(2.0 * accuracy * timeliness / total)
+
+
+@dataclass(frozen=True, eq=False)
+class EarlyResult:
+    """Scores of an early classifier on one split, with its per-case decisions.
+
+    ``predictions`` are class codes, ``stopping`` the fraction ``t_i / L`` of each series seen when its label was
+    decided; ``earliness`` is the mean of ``stopping``. ``threshold`` is the confidence threshold used, where one
+    was chosen (``None`` otherwise). ``eq=False`` because element-wise array comparison has no single truth value.
+    """
+
+    accuracy: float
+    earliness: float
+    harmonic_mean: float
+    predictions: np.ndarray
+    stopping: np.ndarray
+    threshold: float | None = None
+
+
+def score_early(
+    predictions: np.ndarray, stopping: np.ndarray, y: np.ndarray, threshold: float | None = None
+) -> EarlyResult:
+    """Score per-case early decisions: ``accuracy = mean(pred_i == y_i)``, ``earliness = mean(stopping_i)``.
+
+    Raises:
+        ValueError: if the three arrays are not 1-D of one non-zero length, or a stopping fraction is outside (0, 1].
+    """
+    predictions, stopping, labels = np.asarray(predictions), np.asarray(stopping, dtype=float), np.asarray(y)
+    shapes = {predictions.shape, stopping.shape, labels.shape}
+    if len(shapes) != 1 or labels.ndim != 1:
+        raise ValueError(
+            f"predictions, stopping and y must be 1-D of one length, got shapes {predictions.shape}, "
+            f"{stopping.shape} and {labels.shape}"
+        )
+    if len(labels) == 0:
+        raise ValueError("y is empty; at least one case is needed to score an early classifier")
+    if np.any(stopping <= 0) or np.any(stopping > 1):
+        raise ValueError("stopping fractions must lie in (0, 1]: the fraction of each series seen when deciding")
+    acc = float(np.mean(predictions == labels))
+    earliness = float(np.mean(stopping))
+    return EarlyResult(acc, earliness, harmonic_mean(acc, earliness), predictions, stopping, threshold)
+
+
+def threshold_stopping(probas: Mapping[float, np.ndarray], threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """Decide each case at the first earliness whose top class probability reaches ``threshold``.
+
+    ``probas`` maps earliness levels (fractions of the series seen) to ``(n, K)`` class probabilities of the same
+    ``n`` cases; levels are visited in increasing order. Case ``i`` stops at the first level ``e`` with
+    ``max_k p_ik(e) >= threshold`` and is labelled ``argmax_k p_ik(e)`` (ties to the lowest class); a case never
+    confident enough is labelled at the last level. This is the decision rule of aeon's
+    ``ProbabilityThresholdEarlyClassifier`` with one consecutive prediction.
+
+    Returns:
+        ``(predictions, earliness)``: class codes and the earliness level each case was decided at, both ``(n,)``.
+
+    Raises:
+        ValueError: if ``probas`` is empty, a level lies outside (0, 1], or the arrays differ in shape.
+    """
+    if not probas:
+        raise ValueError("probas is empty; pass class probabilities for at least one earliness level")
+    levels = sorted(probas)
+    if levels[0] <= 0 or levels[-1] > 1:
+        raise ValueError(f"earliness levels must lie in (0, 1], got {levels}")
+    stack = np.stack([np.asarray(probas[level], dtype=float) for level in levels])
+    if stack.ndim != 3:
+        raise ValueError(f"every level needs an (n, K) probability array of one shape, got {stack.shape[1:]}")
+    confident = stack.max(axis=2) >= threshold
+    confident[-1] = True
+    stop = confident.argmax(axis=0)
+    cases = np.arange(stack.shape[1])
+    return stack[stop, cases].argmax(axis=1), np.asarray(levels, dtype=float)[stop]
+
+
+def choose_threshold(
+    val_probas: Mapping[float, np.ndarray], y_val: np.ndarray, candidates: Sequence[float] = DEFAULT_THRESHOLDS
+) -> float:
+    """The candidate threshold with the highest harmonic mean on the validation split.
+
+    Ties go to the higher validation accuracy, then to the lower threshold. Only validation data enters the choice;
+    the test split is for scoring the chosen threshold (:func:`evaluate_bank`).
+
+    Raises:
+        ValueError: if ``candidates`` is empty.
+    """
+    if len(candidates) == 0:
+        raise ValueError("candidates is empty; pass thresholds such as np.linspace(0.5, 1.0, 11)")
+    best: tuple[float, float, float] | None = None
+    for threshold in sorted(float(c) for c in candidates):
+        result = score_early(*threshold_stopping(val_probas, threshold), y_val)
+        key = (result.harmonic_mean, result.accuracy, -threshold)
+        if best is None or key > best:
+            best = key
+    assert best is not None
+    return -best[2]
+
+
+@dataclass(frozen=True, eq=False)
+class StudentBank:
+    """Class probabilities of one method's students at increasing earliness, closed by the teacher at earliness 1.
+
+    ``probas[level][split]`` is the ``(n, K)`` softmax output on the ``"val"`` or ``"test"`` cases at a nominal
+    earliness ``level``; ``fractions[level] = floor(level * L) / L`` is the fraction of the series that level
+    actually shows (the earliness it is scored with); ``labels[split]`` are the cases' class codes, the same cases
+    at every level.
+    """
+
+    dataset: str
+    method: str
+    seed: int
+    probas: dict[float, dict[str, np.ndarray]]
+    fractions: dict[float, float]
+    labels: dict[str, np.ndarray]
+
+    def split(self, split: str) -> dict[float, np.ndarray]:
+        """The probabilities on ``split`` keyed by the fraction of the series seen, for :func:`threshold_stopping`."""
+        return {self.fractions[level]: by_split[split] for level, by_split in self.probas.items()}
+
+
+def _probabilities(logits: torch.Tensor) -> np.ndarray:
+    return softmax(logits.detach().cpu().numpy())
+
+
+def student_bank(
+    preset: Preset,
+    dataset: str,
+    method: str,
+    seed: int,
+    earliness_levels: Sequence[float] = (0.2, 0.4, 0.6, 0.8),
+    store: ResultStore | None = None,
+) -> StudentBank:
+    """Train one ``method`` student per earliness level (``train_run`` of the preset's cell) and add the teacher.
+
+    The students see the validation and test prefixes at their level; the teacher, trained on full series, answers
+    at earliness 1. The validation split is seeded (``RunConfig.split_seed``), so every level scores the same cases;
+    this is checked. ``store`` caches the teacher, which is otherwise retrained (deterministically) for every level.
+
+    Raises:
+        ValueError: if a level lies outside (0, 1) or the levels repeat.
+    """
+    levels = sorted(float(e) for e in earliness_levels)
+    if not levels or levels[0] <= 0 or levels[-1] >= 1 or len(set(levels)) != len(levels):
+        raise ValueError(
+            f"earliness_levels must be distinct fractions in (0, 1), got {tuple(earliness_levels)}; "
+            "the teacher supplies earliness 1"
+        )
+    probas: dict[float, dict[str, np.ndarray]] = {}
+    fractions: dict[float, float] = {}
+    labels: dict[str, np.ndarray] = {}
+    for level in levels:
+        trained = train_run(preset.config(dataset, level, method, seed), store)
+        data = trained.data
+        run_labels = {split: data.labels[split].cpu().numpy() for split in BANK_SPLITS}
+        if labels and any(not np.array_equal(labels[s], run_labels[s]) for s in BANK_SPLITS):
+            raise ValueError(f"the {dataset} splits differ between earliness levels; the bank needs the same cases")
+        labels = run_labels
+        probas[level] = {
+            s: _probabilities(predict_outputs(trained.student, data.prefix[s]).logits) for s in BANK_SPLITS
+        }
+        length = data.dataset.length
+        fractions[level] = prefix_length(length, level) / length
+    probas[1.0] = {s: _probabilities(trained.teacher_outputs[s].logits) for s in BANK_SPLITS}
+    fractions[1.0] = 1.0
+    return StudentBank(dataset, method, seed, probas, fractions, labels)
+
+
+def evaluate_bank(
+    bank: StudentBank, y_val: np.ndarray, y_test: np.ndarray, candidates: Sequence[float] = DEFAULT_THRESHOLDS
+) -> EarlyResult:
+    """The bank as an adaptive early classifier: threshold chosen on validation, scored on test.
+
+    Earliness counts the fraction of each series actually seen, ``floor(e * L) / L`` at nominal level ``e``.
+    """
+    threshold = choose_threshold(bank.split("val"), y_val, candidates)
+    return score_early(*threshold_stopping(bank.split("test"), threshold), y_test, threshold)
+
+
+def evaluate_aeon(estimator: BaseEarlyClassifier, dataset: Dataset) -> EarlyResult:
+    """Fit an aeon early classifier on the training split and score it on the test split as aeon does.
+
+    ``estimator`` is an unfitted ``aeon.classification.early_classification.BaseEarlyClassifier`` (e.g. ``TEASER``
+    or ``ProbabilityThresholdEarlyClassifier``). Its ``predict`` on the full test series runs aeon's own decision
+    loop over its classification points and forces a decision at the full length; its ``state_info`` then records,
+    per case, the decided class (column 2) and the series length seen at the decision (column 3). As in aeon's
+    ``compute_harmonic_mean``, ``accuracy = mean(class_i == y_i)`` and ``earliness = mean(t_i / L)``, the fraction of
+    the series seen: the same definition as the students' ``floor(e * L) / L`` on the same ``L``-step series.
+
+    Raises:
+        ValueError: if the estimator leaves a test case undecided at the full length.
+    """
+    estimator.fit(dataset.X_train, dataset.y_train)
+    _, decisions = estimator.predict(dataset.X_test)
+    if not np.all(decisions):
+        raise ValueError(f"{type(estimator).__name__} left test cases undecided at the full series length")
+    state = np.asarray(estimator.get_state_info())
+    predictions = np.asarray(estimator.classes_)[state[:, 2]]
+    return score_early(predictions, state[:, 3] / estimator.n_timepoints_, dataset.y_test)

@@ -1,0 +1,145 @@
+"""Early classification: the harmonic mean, threshold stopping, threshold choice, the student bank and aeon's loop."""
+
+import numpy as np
+import pytest
+from aeon.classification.early_classification import TEASER, ProbabilityThresholdEarlyClassifier
+from aeon.classification.feature_based import SummaryClassifier
+from sklearn.ensemble import RandomForestClassifier
+
+from gdpd.data import load_dataset
+from gdpd.early import (
+    DEFAULT_THRESHOLDS,
+    choose_threshold,
+    evaluate_aeon,
+    evaluate_bank,
+    harmonic_mean,
+    score_early,
+    student_bank,
+    threshold_stopping,
+)
+from gdpd.experiment import get_preset
+from gdpd.store import ResultStore
+
+
+@pytest.mark.parametrize(
+    ("acc", "earliness", "expected"),
+    [
+        (1.0, 0.0, 1.0),
+        (0.5, 0.5, 0.5),
+        (0.8, 0.4, 2 * 0.8 * 0.6 / 1.4),
+        (1.0, 0.75, 0.4),
+        (0.0, 1.0, 0.0),
+        (0.0, 0.2, 0.0),
+        (1.0, 1.0, 0.0),
+    ],
+)
+def test_harmonic_mean_hand_values(acc, earliness, expected):
+    assert harmonic_mean(acc, earliness) == pytest.approx(expected)
+
+
+def test_harmonic_mean_rejects_values_outside_unit_interval():
+    with pytest.raises(ValueError, match="earliness"):
+        harmonic_mean(0.5, 1.2)
+    with pytest.raises(ValueError, match="accuracy"):
+        harmonic_mean(-0.1, 0.5)
+
+
+def test_threshold_stopping_early_late_and_never_confident():
+    probas = {  # given out of order: levels are visited in increasing earliness
+        1.0: np.array([[0.6, 0.4], [0.1, 0.9], [0.45, 0.55]]),
+        0.25: np.array([[0.9, 0.1], [0.6, 0.4], [0.5, 0.5]]),
+        0.5: np.array([[0.2, 0.8], [0.2, 0.8], [0.7, 0.3]]),
+    }
+    predictions, stopped = threshold_stopping(probas, 0.8)
+    # case 0 is confident at once (0.9), case 1 at 0.5 (0.8 reaches the threshold), case 2 never: the last level
+    np.testing.assert_array_equal(predictions, [0, 1, 1])
+    np.testing.assert_array_equal(stopped, [0.25, 0.5, 1.0])
+    predictions, stopped = threshold_stopping(probas, 0.5)
+    np.testing.assert_array_equal(predictions, [0, 0, 0])  # the tie at 0.25 resolves to the lowest class
+    np.testing.assert_array_equal(stopped, [0.25, 0.25, 0.25])
+
+
+def test_threshold_stopping_rejects_bad_input():
+    with pytest.raises(ValueError, match="empty"):
+        threshold_stopping({}, 0.8)
+    with pytest.raises(ValueError, match=r"\(0, 1\]"):
+        threshold_stopping({1.5: np.full((1, 2), 0.5)}, 0.8)
+
+
+HAND_VAL = {0.5: np.array([[0.9, 0.1], [0.7, 0.3]]), 1.0: np.array([[0.99, 0.01], [0.2, 0.8]])}
+HAND_Y = np.array([0, 1])
+
+
+def test_choose_threshold_maximises_the_harmonic_mean():
+    # 0.6: both stop at 0.5, acc 0.5, e 0.5, HM 0.5; 0.8: case 1 waits, acc 1, e 0.75, HM 0.4; 0.95: acc 1, e 1, HM 0
+    scores = {t: score_early(*threshold_stopping(HAND_VAL, t), HAND_Y).harmonic_mean for t in (0.6, 0.8, 0.95)}
+    assert scores == pytest.approx({0.6: 0.5, 0.8: 0.4, 0.95: 0.0})
+    assert choose_threshold(HAND_VAL, HAND_Y, [0.95, 0.8, 0.6]) == 0.6
+    # 0.55 and 0.6 make the same decisions: the tie goes to the lower threshold
+    assert choose_threshold(HAND_VAL, HAND_Y, [0.6, 0.55, 0.95]) == 0.55
+
+
+def test_score_early_counts_accuracy_and_mean_stopping_fraction():
+    result = score_early(np.array([0, 1, 1, 0]), np.array([0.25, 0.5, 1.0, 0.25]), np.array([0, 1, 0, 0]), 0.7)
+    assert (result.accuracy, result.earliness, result.threshold) == (0.75, 0.5, 0.7)
+    assert result.harmonic_mean == pytest.approx(harmonic_mean(0.75, 0.5))
+    with pytest.raises(ValueError, match=r"\(0, 1\]"):
+        score_early(np.array([0]), np.array([0.0]), np.array([0]))
+
+
+@pytest.fixture(scope="module")
+def bank(tmp_path_factory):
+    store = ResultStore(tmp_path_factory.mktemp("results"))
+    return student_bank(get_preset("smoke"), "UnitTest", "gdpd", 1, earliness_levels=(0.75, 0.5), store=store)
+
+
+def test_student_bank_holds_students_and_teacher_on_the_same_cases(bank):
+    assert list(bank.probas) == [0.5, 0.75, 1.0]
+    assert bank.fractions == {0.5: 0.5, 0.75: 0.75, 1.0: 1.0}  # UnitTest has 24 steps: 12 and 18 are seen
+    for split in ("val", "test"):
+        for probas in bank.split(split).values():
+            assert probas.shape == (len(bank.labels[split]), 2)
+            np.testing.assert_allclose(probas.sum(axis=1), 1.0, rtol=1e-6)
+
+
+def test_evaluate_bank_chooses_on_validation_and_scores_test(bank):
+    result = evaluate_bank(bank, bank.labels["val"], bank.labels["test"])
+    assert result.threshold == choose_threshold(bank.split("val"), bank.labels["val"])
+    assert result.threshold in DEFAULT_THRESHOLDS
+    assert 0 <= result.accuracy <= 1 and 0.5 <= result.earliness <= 1 and 0 <= result.harmonic_mean <= 1
+    assert result.predictions.shape == result.stopping.shape == bank.labels["test"].shape
+    assert set(result.stopping) <= {0.5, 0.75, 1.0}
+
+
+def test_student_bank_rejects_the_full_length_level():
+    with pytest.raises(ValueError, match="teacher supplies earliness 1"):
+        student_bank(get_preset("smoke"), "UnitTest", "gdpd", 1, earliness_levels=(0.5, 1.0))
+
+
+def _fast_forest() -> SummaryClassifier:
+    return SummaryClassifier(estimator=RandomForestClassifier(n_estimators=2, random_state=0), random_state=0)
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [
+        ProbabilityThresholdEarlyClassifier(estimator=_fast_forest(), classification_points=[6, 12], random_state=0),
+        # the smallest TEASER: three classification points, one one-class SVM setting instead of its gamma grid
+        TEASER(
+            estimator=_fast_forest(),
+            one_class_param_grid={"gamma": [1.0]},
+            classification_points=[8, 16],
+            random_state=0,
+        ),
+    ],
+    ids=["probability-threshold", "teaser"],
+)
+def test_evaluate_aeon_matches_aeons_own_scores(estimator):
+    dataset = load_dataset("UnitTest")
+    result = evaluate_aeon(estimator, dataset)
+    aeon_hm, aeon_acc, aeon_earliness = estimator.compute_harmonic_mean(estimator.get_state_info(), dataset.y_test)
+    assert (result.accuracy, result.earliness) == pytest.approx((aeon_acc, aeon_earliness))
+    assert result.harmonic_mean == pytest.approx(aeon_hm)
+    assert estimator.score(dataset.X_test, dataset.y_test) == pytest.approx((aeon_hm, aeon_acc, aeon_earliness))
+    assert 0 <= result.accuracy <= 1 and 0 < result.earliness <= 1 and 0 <= result.harmonic_mean <= 1
+    assert set(result.stopping) <= {points / dataset.length for points in (6, 8, 12, 16, 24)}
