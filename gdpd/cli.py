@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import torch
@@ -44,6 +45,16 @@ def _method_arguments(parser: argparse.ArgumentParser) -> None:
                        help="multivariate: the student sees only the first fraction of the channels (e.g. 0.5)")
 
 
+def _model_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("models (override the preset)")
+    group.add_argument("--architecture", help="student architecture: lstm, fcn, resnet or inception")
+    group.add_argument("--hidden", type=int, help="student width (LSTM units, CNN base filters)")
+    group.add_argument("--layers", type=int, help="student depth (LSTM layers, blocks, Inception modules)")
+    group.add_argument("--teacher-architecture", help="teacher architecture (cross-architecture distillation)")
+    group.add_argument("--teacher-hidden", type=int, help="teacher width")
+    group.add_argument("--teacher-layers", type=int, help="teacher depth")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gdpd", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -58,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_run.add_argument("--recompute", action="store_true", help="train again even if the record is stored")
     p_run.add_argument("--progress", action="store_true", help="show per-epoch progress bars")
     _method_arguments(p_run)
+    _model_arguments(p_run)
     _store_argument(p_run)
     _compute_arguments(p_run)
 
@@ -95,8 +107,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     names = ("weight", "samples", "alpha", "hinton", "ddim_start", "ddim_steps", "conditioning", "guidance_scale",
-             "joint_prior", "prefix_mode", "channel_fraction")
+             "joint_prior", "prefix_mode", "channel_fraction", "architecture", "hidden", "layers")
     return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
+
+
+def _teacher_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    fields = {"architecture": args.teacher_architecture, "hidden": args.teacher_hidden, "layers": args.teacher_layers}
+    return {name: value for name, value in fields.items() if value is not None}
 
 
 def _print_record(record: dict[str, Any], as_json: bool) -> None:
@@ -114,7 +131,10 @@ def _print_record(record: dict[str, Any], as_json: bool) -> None:
 
 def _cmd_run(args: argparse.Namespace) -> None:
     preset = get_preset(args.preset)
-    config = preset.config(args.dataset, args.earliness, args.method, args.seed, **_overrides(args))
+    overrides = _overrides(args)
+    if _teacher_overrides(args):
+        overrides["teacher"] = replace(preset.teacher, **_teacher_overrides(args))
+    config = preset.config(args.dataset, args.earliness, args.method, args.seed, **overrides)
     record = run(config, ResultStore(args.results), args.device, progress=args.progress, recompute=args.recompute)
     _print_record(record, args.json)
 

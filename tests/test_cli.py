@@ -98,3 +98,13 @@ def test_path_without_ts_files(capsys, tmp_path):
 def test_console_script_entry_point():
     out = subprocess.run([sys.executable, "-m", "gdpd.cli", "methods"], capture_output=True, text=True, check=True)
     assert out.stdout.split()[0] == "base"
+
+
+def test_cross_architecture_and_compression_from_the_cli(capsys, tmp_path):
+    code, out, err = _run(capsys, "run", "--dataset", "UnitTest", "--earliness", "0.5", "--method", "kd",
+                          "--preset", "smoke", "--architecture", "resnet", "--hidden", "4", "--layers", "1",
+                          "--teacher-architecture", "inception", "--teacher-hidden", "4", "--teacher-layers", "3",
+                          "--results", str(tmp_path), "--json")
+    assert code == 0, err
+    config = json.loads(out)["config"]
+    assert config["architecture"] == "resnet" and config["teacher"]["architecture"] == "inception"
