@@ -108,3 +108,25 @@ def test_cross_architecture_and_compression_from_the_cli(capsys, tmp_path):
     assert code == 0, err
     config = json.loads(out)["config"]
     assert config["architecture"] == "resnet" and config["teacher"]["architecture"] == "inception"
+
+
+def test_grid_table_export_and_rerun(capsys, tmp_path):
+    results = str(tmp_path / "results")
+    assert main(["grid", "--preset", "smoke", "--datasets", "UnitTest", "--results", results, "--threads", "1"]) == 0
+    assert "4 computed" in capsys.readouterr().out
+    code, out, _ = _run(capsys, "table", "--preset", "smoke", "--results", results)
+    assert code == 0 and "gdpd" in out and "average_rank" in out
+    code, out, _ = _run(capsys, "export", str(tmp_path / "aeon"), "--preset", "smoke", "--results", results)
+    assert code == 0 and (tmp_path / "aeon" / "classification" / "accuracy" / "GDPD-e0.4_accuracy.csv").exists()
+    key = next((tmp_path / "results" / "runs" / "UnitTest").glob("*.json")).stem
+    stored = json.loads((tmp_path / "results" / "runs" / "UnitTest" / f"{key}.json").read_text())
+    code, out, _ = _run(capsys, "rerun", key, "--results", results, "--threads", "1")
+    assert code == 0 and key in out
+    rerun = json.loads((tmp_path / "results" / "runs" / "UnitTest" / f"{key}.json").read_text())
+    assert rerun["metrics"] == stored["metrics"]
+    assert rerun["provenance"]["created"] >= stored["provenance"]["created"]
+
+
+def test_table_on_an_empty_store_says_what_to_run(capsys, tmp_path):
+    code, _, err = _run(capsys, "table", "--preset", "smoke", "--results", str(tmp_path))
+    assert code == 2 and "gdpd grid --preset smoke" in err
