@@ -36,7 +36,7 @@ notebooks: setup
 
 # Render the HTML from the store as it is (no training beyond what a notebook computes on demand).
 html: notebooks
-	$(BIN)/jupyter-book build . -W -n --keep-going
+	$(BIN)/jupyter-book build --all . -W -n --keep-going
 
 # The whole book: compute what the store lacks for the book preset, then execute and render.
 book: results
