@@ -19,7 +19,12 @@ from gdpd.results import missing_cells
 from gdpd.store import ResultStore, config_key
 
 
-LOCAL_WORKER_CONFIG = {"distributed.worker.profile.enabled": False, "distributed.admin.system-monitor.interval": "5s"}
+LOCAL_WORKER_CONFIG = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.system-monitor.interval": "5s",
+    # Without scheduler-side queuing every task reaches a worker at once, and workers run them by priority.
+    "distributed.scheduler.worker-saturation": "inf",
+}
 
 
 @dataclass
@@ -65,14 +70,18 @@ def _in_process(configs: Sequence[RunConfig], root: str, device: str, threads: i
 def _on_dask(configs: Sequence[RunConfig], root: str, device: str, threads: int | None, client: Any) -> Iterator[str]:
     from dask.distributed import as_completed
 
+    # Priorities keep the grid's order: every teacher first, then the cells seed by seed, so a grid stopped
+    # part-way leaves complete seeds rather than a few datasets with every seed.
     teachers = {
-        config_key(teacher_config_dict(c)): client.submit(train_teacher, c, root, device, threads, pure=False)
+        config_key(teacher_config_dict(c)): client.submit(
+            train_teacher, c, root, device, threads, pure=False, priority=len(configs) + 1
+        )
         for c in distinct_teachers(configs)
     }
     futures = []
-    for config in configs:
+    for order, config in enumerate(configs):
         teacher = teachers[config_key(teacher_config_dict(config))]
-        futures.append(client.submit(_after, teacher, config, root, device, threads, pure=False))
+        futures.append(client.submit(_after, teacher, config, root, device, threads, pure=False, priority=-order))
     for future in as_completed(futures):
         yield future.result()
 
@@ -116,6 +125,7 @@ def run_grid(
         else:
             # The workers' statistical profiler samples the task thread every 10 ms; on a machine with as many
             # workers as cores that steals time from training, so the local cluster runs without it.
+            # A running cluster (--scheduler) keeps its own configuration.
             with dask.config.set(LOCAL_WORKER_CONFIG):
                 cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
             client = Client(cluster)

@@ -92,3 +92,13 @@ def test_two_grids_on_one_store_at_once_corrupt_nothing(tmp_path):
     assert len(list(root.glob("runs/*/*.json"))) == len(cells)
     assert not list(root.rglob("*.tmp"))
     assert len(list((root / "teachers").glob("*.pt"))) == 1
+
+
+def test_dask_runs_teachers_first_then_cells_in_grid_order(tmp_path):
+    store = ResultStore(tmp_path)
+    configs = [SMOKE.config(dataset, 0.5, "base", seed) for seed in (1, 2) for dataset in ("UnitTest", "GunPoint")]
+    run_grid(configs, store, workers=1, progress=False)
+    written = sorted(store.root.glob("runs/*/*.json"), key=lambda path: path.stat().st_mtime_ns)
+    assert [path.stem for path in written] == [config.key() for config in configs]
+    first_record = min(path.stat().st_mtime_ns for path in written)
+    assert all(path.stat().st_mtime_ns < first_record for path in store.root.glob("teachers/*.pt"))
