@@ -1,4 +1,4 @@
-"""Tests for gdpd.inspect: eval-mode helpers for looking inside a trained GDPD run, and history tables."""
+"""Tests for gdpd.inspection: eval-mode helpers for looking inside a trained GDPD run, and history tables."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from gdpd.inspect import (
+from gdpd.inspection import (
     draw_hints,
     evaluating,
     fit_pca,
