@@ -364,38 +364,42 @@ def get_teacher(
     tc = config.teacher
     spec = teacher_config_dict(config)
     key = config_key(spec)
-    teacher = _new_classifier(tc.architecture, data.dataset.n_channels, data.dataset.n_classes, tc.hidden, tc.layers,
-                              device)
-    weights = store.teacher_path(config.dataset, key, ".pt") if store else None
-    info_path = store.teacher_path(config.dataset, key, ".json") if store else None
-    if weights is not None and info_path is not None and weights.exists() and info_path.exists():
-        teacher.load_state_dict(torch.load(weights, map_location=device, weights_only=True))
+
+    def new_teacher() -> Classifier:
+        return _new_classifier(tc.architecture, data.dataset.n_channels, data.dataset.n_classes, tc.hidden, tc.layers,
+                               device)
+
+    paths = None if store is None else (
+        store.teacher_path(config.dataset, key, ".pt"), store.teacher_path(config.dataset, key, ".json")
+    )
+    if paths is not None and all(path.exists() for path in paths):
+        teacher = new_teacher()
+        teacher.load_state_dict(torch.load(paths[0], map_location=device, weights_only=True))
         teacher.eval()
-        return teacher, json.loads(info_path.read_text())
+        return teacher, json.loads(paths[1].read_text())
     train = Split(data.full["train"], data.labels["train"])
     val = Split(data.full["val"], data.labels["val"])
-    best: tuple[float, int, dict[str, Tensor], FitResult] | None = None
+    best: tuple[float, int, Classifier, FitResult] | None = None
     for seed in tc.seeds:
         seed_everything(seed)
-        candidate = _new_classifier(tc.architecture, data.dataset.n_channels, data.dataset.n_classes, tc.hidden,
-                                    tc.layers, device)
+        candidate = new_teacher()
         result = fit(build_distiller("base", candidate, candidate.feature_dim, MethodConfig()), train, val, tc.train,
                      seed, progress, description=f"teacher {config.dataset} seed {seed}")
         if best is None or result.best_val_loss < best[0]:
-            best = (result.best_val_loss, seed, candidate.state_dict(), result)
+            best = (result.best_val_loss, seed, candidate, result)
     assert best is not None
-    teacher.load_state_dict(best[2])
+    val_loss, seed, teacher, result = best
     teacher.eval()
     test_logits = predict_outputs(teacher, data.full["test"]).logits
     info = {
-        "key": key, "config": spec, "seed": best[1], "val_loss": best[0],
-        "best_epoch": best[3].best_epoch, "seconds_per_epoch": best[3].seconds_per_epoch,
+        "key": key, "config": spec, "seed": seed, "val_loss": val_loss,
+        "best_epoch": result.best_epoch, "seconds_per_epoch": result.seconds_per_epoch,
         "metrics": evaluate(data.labels["test"].cpu().numpy(), test_logits.cpu().numpy()),
     }
-    if weights is not None and info_path is not None:
+    if paths is not None:
         state = teacher.state_dict()
-        atomic_write(weights, lambda handle: torch.save(state, handle))
-        atomic_write_text(info_path, json.dumps(info, indent=1, sort_keys=True) + "\n")
+        atomic_write(paths[0], lambda handle: torch.save(state, handle))
+        atomic_write_text(paths[1], json.dumps(info, indent=1, sort_keys=True) + "\n")
     return teacher, info
 
 
