@@ -1,4 +1,4 @@
-"""Command line: ``gdpd run | methods | presets | grid | table | export | rerun``."""
+"""Command line: ``gdpd run | methods | presets | grid | table | early | export | rerun``."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 import torch
 
 from gdpd.data import DatasetError
-from gdpd.experiment import PRESETS, RunConfig, get_preset, run
+from gdpd.experiment import CORE_METHODS, EARLY_DATASETS, PAPER_SEEDS, PRESETS, RunConfig, get_preset, run
 from gdpd.methods import METHODS
 from gdpd.store import ResultStore
 
@@ -93,6 +93,19 @@ def build_parser() -> argparse.ArgumentParser:
     p_table.add_argument("--per-dataset", action="store_true", help="one row per dataset and earliness")
     _store_argument(p_table)
 
+    p_early = commands.add_parser(
+        "early", help="score students, banks of students and aeon's early classifiers (computing what is missing)"
+    )
+    p_early.add_argument("--preset", default="book", help="the preset whose students form the banks")
+    p_early.add_argument("--datasets", nargs="+", default=list(EARLY_DATASETS))
+    p_early.add_argument("--methods", nargs="+", default=list(CORE_METHODS))
+    p_early.add_argument("--seeds", nargs="+", type=int, default=list(PAPER_SEEDS))
+    p_early.add_argument("--peers", nargs="*", default=["teaser", "probability-threshold"],
+                         help="aeon early classifiers: teaser, probability-threshold (none: students only)")
+    p_early.add_argument("--no-compute", action="store_true", help="only read the store; compute nothing")
+    _store_argument(p_early)
+    _compute_arguments(p_early)
+
     p_export = commands.add_parser("export", help="write a preset's records in aeon.benchmarking's results layout")
     p_export.add_argument("path", help="folder to write <path>/classification/<measure>/<Estimator>_<measure>.csv")
     p_export.add_argument("--preset", default="book")
@@ -167,6 +180,16 @@ def _cmd_table(args: argparse.Namespace) -> None:
     print(table.round(2).to_string())
 
 
+def _cmd_early(args: argparse.Namespace) -> None:
+    from gdpd.early import early_frame, early_summary
+
+    frame = early_frame(get_preset(args.preset), args.datasets, args.methods, args.seeds, ResultStore(args.results),
+                        args.peers, compute=not args.no_compute, progress=True, device=args.device)
+    if frame.empty:
+        raise LookupError("nothing stored for these datasets and seeds yet; run without --no-compute")
+    print(early_summary(frame).round(3).to_string())
+
+
 def _cmd_export(args: argparse.Namespace) -> None:
     from gdpd.export import export_aeon
     from gdpd.results import preset_frame
@@ -195,8 +218,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             for preset in PRESETS.values():
                 print(f"{preset.name}: {preset.description} ({len(preset.grid())} cells)")
         else:
-            commands = {"run": _cmd_run, "grid": _cmd_grid, "table": _cmd_table, "export": _cmd_export,
-                        "rerun": _cmd_rerun}
+            commands = {"run": _cmd_run, "grid": _cmd_grid, "table": _cmd_table, "early": _cmd_early,
+                        "export": _cmd_export, "rerun": _cmd_rerun}
             commands[args.command](args)
     except (DatasetError, ValueError, LookupError) as error:
         print(f"gdpd: error: {error}", file=sys.stderr)

@@ -26,36 +26,48 @@ split, so the test split is used only for scoring.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 import torch
+from tqdm.auto import tqdm
 
-from gdpd.data import Dataset
-from gdpd.experiment import Preset, train_run
+from gdpd.data import Dataset, load_dataset
+from gdpd.experiment import Preset, RunConfig, get_teacher, prepare, resolve_device, run
 from gdpd.metrics import softmax
 from gdpd.models import predict_outputs
 from gdpd.prefix import prefix_length
-from gdpd.store import ResultStore
+from gdpd.provenance import provenance
+from gdpd.results import METHOD_LABELS
+from gdpd.store import ResultStore, config_key
 
 if TYPE_CHECKING:
     from aeon.classification.early_classification import BaseEarlyClassifier
 
 __all__ = [
+    "BANK_LEVELS",
     "EarlyResult",
     "StudentBank",
+    "bank_record",
     "choose_threshold",
+    "early_frame",
+    "early_summary",
     "evaluate_aeon",
     "evaluate_bank",
     "harmonic_mean",
+    "make_peer",
+    "peer_record",
     "score_early",
     "student_bank",
     "threshold_stopping",
 ]
 
 DEFAULT_THRESHOLDS = np.linspace(0.5, 1.0, 11)
+BANK_LEVELS = (0.2, 0.4, 0.6, 0.8)
 BANK_SPLITS = ("val", "test")
 
 
@@ -198,45 +210,75 @@ def _probabilities(logits: torch.Tensor) -> np.ndarray:
     return softmax(logits.detach().cpu().numpy())
 
 
-def student_bank(
-    preset: Preset,
-    dataset: str,
-    method: str,
-    seed: int,
-    earliness_levels: Sequence[float] = (0.2, 0.4, 0.6, 0.8),
-    store: ResultStore | None = None,
-) -> StudentBank:
-    """Train one ``method`` student per earliness level (``train_run`` of the preset's cell) and add the teacher.
-
-    The students see the validation and test prefixes at their level; the teacher, trained on full series, answers
-    at earliness 1. The validation split is seeded (``RunConfig.split_seed``), so every level scores the same cases;
-    this is checked. ``store`` caches the teacher, which is otherwise retrained (deterministically) for every level.
-
-    Raises:
-        ValueError: if a level lies outside (0, 1) or the levels repeat.
-    """
+def _check_levels(earliness_levels: Sequence[float]) -> list[float]:
     levels = sorted(float(e) for e in earliness_levels)
     if not levels or levels[0] <= 0 or levels[-1] >= 1 or len(set(levels)) != len(levels):
         raise ValueError(
             f"earliness_levels must be distinct fractions in (0, 1), got {tuple(earliness_levels)}; "
             "the teacher supplies earliness 1"
         )
+    return levels
+
+
+def bank_record(
+    config: RunConfig, store: ResultStore, compute: bool = True, device: str | torch.device = "cpu"
+) -> dict[str, Any]:
+    """The stored record of ``config`` with the student's per-case probabilities, computed if it lacks them.
+
+    Records written before probabilities were stored are trained again (the same seed gives the same run) and
+    replaced. With ``compute=False`` a missing record raises instead.
+
+    Raises:
+        LookupError: if the record (or its probabilities) is missing and ``compute`` is false.
+    """
+    record = store.get(config.dataset, config.key())
+    if record is not None and "probabilities" in record:
+        return record
+    if not compute:
+        raise LookupError(
+            f"no stored probabilities for {config.method} on {config.dataset} at e={config.earliness:g}, "
+            f"seed {config.seed}; compute them with `gdpd early --datasets {config.dataset}`"
+        )
+    return run(config, store, device, recompute=record is not None)
+
+
+def student_bank(
+    preset: Preset,
+    dataset: str,
+    method: str,
+    seed: int,
+    earliness_levels: Sequence[float] = BANK_LEVELS,
+    store: ResultStore | None = None,
+    compute: bool = True,
+    device: str | torch.device = "cpu",
+) -> StudentBank:
+    """One ``method`` student per earliness level of ``preset``, closed by the dataset's teacher at earliness 1.
+
+    The students' probabilities come from their stored run records (:func:`bank_record`), so a bank over the book
+    preset's levels reuses the book's runs; the teacher is the preset's cached teacher, which answers on the full
+    validation and test series. The validation split is seeded (``RunConfig.split_seed``), so every level scores
+    the same cases.
+
+    Raises:
+        ValueError: if a level lies outside (0, 1) or the levels repeat.
+        LookupError: if ``compute`` is false and a level's record is not stored.
+    """
+    levels = _check_levels(earliness_levels)
+    store = store if store is not None else ResultStore()
+    configs = [preset.config(dataset, level, method, seed) for level in levels]
+    records = [bank_record(config, store, compute, device) for config in configs]
+    torch_device = resolve_device(device)
+    data = prepare(configs[-1], torch_device)
+    teacher, _ = get_teacher(configs[-1], data, store, torch_device)
+    labels = {split: data.labels[split].cpu().numpy() for split in BANK_SPLITS}
     probas: dict[float, dict[str, np.ndarray]] = {}
     fractions: dict[float, float] = {}
-    labels: dict[str, np.ndarray] = {}
-    for level in levels:
-        trained = train_run(preset.config(dataset, level, method, seed), store)
-        data = trained.data
-        run_labels = {split: data.labels[split].cpu().numpy() for split in BANK_SPLITS}
-        if labels and any(not np.array_equal(labels[s], run_labels[s]) for s in BANK_SPLITS):
-            raise ValueError(f"the {dataset} splits differ between earliness levels; the bank needs the same cases")
-        labels = run_labels
-        probas[level] = {
-            s: _probabilities(predict_outputs(trained.student, data.prefix[s]).logits) for s in BANK_SPLITS
-        }
-        length = data.dataset.length
-        fractions[level] = prefix_length(length, level) / length
-    probas[1.0] = {s: _probabilities(trained.teacher_outputs[s].logits) for s in BANK_SPLITS}
+    for level, record in zip(levels, records):
+        probas[level] = {split: np.asarray(record["probabilities"][split], dtype=float) for split in BANK_SPLITS}
+        if any(len(probas[level][split]) != len(labels[split]) for split in BANK_SPLITS):
+            raise ValueError(f"the {dataset} record at e={level:g} scores other cases than the bank's splits")
+        fractions[level] = prefix_length(data.dataset.length, level) / data.dataset.length
+    probas[1.0] = {split: _probabilities(predict_outputs(teacher, data.full[split]).logits) for split in BANK_SPLITS}
     fractions[1.0] = 1.0
     return StudentBank(dataset, method, seed, probas, fractions, labels)
 
@@ -272,3 +314,132 @@ def evaluate_aeon(estimator: BaseEarlyClassifier, dataset: Dataset) -> EarlyResu
     state = np.asarray(estimator.get_state_info())
     predictions = np.asarray(estimator.classes_)[state[:, 2]]
     return score_early(predictions, state[:, 3] / estimator.n_timepoints_, dataset.y_test)
+
+
+PEER_LABELS = {"teaser": "TEASER", "probability-threshold": "ProbabilityThreshold"}
+
+
+def make_peer(name: str, seed: int) -> BaseEarlyClassifier:
+    """aeon's early classifier ``name`` with its default settings and ``random_state=seed``.
+
+    ``teaser``: TEASER (Schäfer & Leser 2020) — a probabilistic classifier at each of aeon's default classification
+    points and a one-class SVM per point that accepts or defers its prediction. ``probability-threshold``: aeon's
+    ``ProbabilityThresholdEarlyClassifier`` — the same classification points, a prediction accepted when its top
+    class probability reaches 0.85 (Mori et al.'s rule as aeon implements it).
+
+    Raises:
+        ValueError: if ``name`` is not one of ``PEER_LABELS``.
+    """
+    from aeon.classification.early_classification import TEASER, ProbabilityThresholdEarlyClassifier
+
+    if name == "teaser":
+        return TEASER(random_state=seed)
+    if name == "probability-threshold":
+        return ProbabilityThresholdEarlyClassifier(random_state=seed)
+    raise ValueError(f"unknown early classifier {name!r}; choose one of {', '.join(PEER_LABELS)}")
+
+
+def peer_record(
+    name: str, dataset: str, seed: int, store: ResultStore, compute: bool = True, max_length: int = 100
+) -> dict[str, Any] | None:
+    """The stored score of aeon's early classifier ``name`` on ``dataset`` (fit on train, scored on test).
+
+    The series are loaded exactly as the students' (``max_length`` resampling), so earliness fractions compare.
+    Computed and stored when absent and ``compute`` is true; ``None`` when absent otherwise.
+    """
+    if name not in PEER_LABELS:
+        raise ValueError(f"unknown early classifier {name!r}; choose one of {', '.join(PEER_LABELS)}")
+    config = {"classifier": name, "dataset": dataset, "seed": seed, "max_length": max_length}
+    key = config_key(config)
+    stored = store.get_early(dataset, key)
+    if stored is not None or not compute:
+        return stored
+    started = time.perf_counter()
+    result = evaluate_aeon(make_peer(name, seed), load_dataset(dataset, max_length=max_length))
+    record = {
+        "key": key,
+        "config": config,
+        "metrics": {"accuracy": result.accuracy, "earliness": result.earliness, "harmonic_mean": result.harmonic_mean},
+        "provenance": {**provenance(torch.device("cpu")), "wall_seconds": time.perf_counter() - started},
+    }
+    store.put_early(record)
+    return record
+
+
+def early_frame(
+    preset: Preset,
+    datasets: Sequence[str],
+    methods: Sequence[str],
+    seeds: Sequence[int],
+    store: ResultStore | None = None,
+    peers: Sequence[str] = tuple(PEER_LABELS),
+    earliness_levels: Sequence[float] = BANK_LEVELS,
+    compute: bool = False,
+    progress: bool = False,
+    device: str | torch.device = "cpu",
+) -> pd.DataFrame:
+    """Every early classifier of the chapter scored on the test split, one row per (dataset, seed, classifier).
+
+    ``kind`` is ``"fixed"`` for a single student at one earliness level (its earliness is the fraction it sees),
+    ``"bank"`` for a method's students at every level closed by the teacher, with the threshold chosen on validation
+    (:func:`evaluate_bank`), ``"teacher"`` for the full-series teacher, and ``"peer"`` for aeon's early classifiers.
+    With ``compute=False`` only stored results are read and a (dataset, seed, method) bank that lacks a record is
+    left out; with ``compute=True`` what is missing is trained and stored.
+    """
+    store = store if store is not None else ResultStore()
+    levels = _check_levels(earliness_levels)
+    rows: list[dict[str, Any]] = []
+    blocks = [(dataset, seed) for dataset in datasets for seed in seeds]
+    for dataset, seed in tqdm(blocks, desc="early classifiers", unit="block", disable=not progress):
+        teacher_row: dict[str, Any] | None = None
+        for method in methods:
+            try:
+                bank = student_bank(preset, dataset, method, seed, levels, store, compute, device)
+            except LookupError:
+                continue
+            label = METHOD_LABELS.get(method, method)
+            for level in levels:
+                predictions = bank.probas[level]["test"].argmax(axis=1)
+                result = score_early(predictions, np.full(len(predictions), bank.fractions[level]),
+                                     bank.labels["test"])
+                rows.append(_row(dataset, seed, f"{label} e={level:g}", "fixed", method, result))
+            rows.append(_row(dataset, seed, f"{label} bank", "bank", method,
+                             evaluate_bank(bank, bank.labels["val"], bank.labels["test"])))
+            teacher = score_early(bank.probas[1.0]["test"].argmax(axis=1), np.ones(len(bank.labels["test"])),
+                                  bank.labels["test"])
+            teacher_row = _row(dataset, seed, "teacher (full series)", "teacher", "teacher", teacher)
+        if teacher_row is not None:
+            rows.append(teacher_row)
+        for name in peers:
+            max_length = preset.config(dataset, levels[0], "base", seed).max_length
+            record = peer_record(name, dataset, seed, store, compute, max_length)
+            if record is not None:
+                rows.append({"dataset": dataset, "seed": seed, "classifier": PEER_LABELS[name], "kind": "peer",
+                             "method": name, **record["metrics"], "threshold": None})
+    return pd.DataFrame(rows, columns=EARLY_COLUMNS)
+
+
+EARLY_COLUMNS = ["dataset", "seed", "classifier", "kind", "method", "accuracy", "earliness", "harmonic_mean",
+                 "threshold"]
+
+
+def _row(dataset: str, seed: int, classifier: str, kind: str, method: str, result: EarlyResult) -> dict[str, Any]:
+    return {"dataset": dataset, "seed": seed, "classifier": classifier, "kind": kind, "method": method,
+            "accuracy": result.accuracy, "earliness": result.earliness, "harmonic_mean": result.harmonic_mean,
+            "threshold": result.threshold}
+
+
+def early_summary(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per classifier: accuracy, earliness and harmonic mean averaged over seeds, then over datasets.
+
+    Only (dataset, seed) blocks where every classifier of the frame is scored are averaged, so every row of the
+    summary covers the same cases; ``n_blocks`` counts them.
+    """
+    counts = frame.groupby(["dataset", "seed"])["classifier"].nunique()
+    complete = counts[counts == frame["classifier"].nunique()].index
+    kept = frame.set_index(["dataset", "seed"]).loc[complete].reset_index()
+    scores = ["accuracy", "earliness", "harmonic_mean"]
+    per_dataset = kept.groupby(["kind", "classifier", "dataset"])[scores].mean()
+    table = per_dataset.groupby(["kind", "classifier"]).mean()
+    table["n_blocks"] = len(complete)
+    return table.sort_values("harmonic_mean", ascending=False)

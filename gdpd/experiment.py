@@ -19,7 +19,7 @@ from torch import Tensor
 
 from gdpd.data import Dataset, DatasetError, load_dataset, validation_split
 from gdpd.methods import METHODS, Distiller, MethodConfig, build_distiller
-from gdpd.metrics import evaluate
+from gdpd.metrics import evaluate, softmax
 from gdpd.models import Classifier, Outputs, build_classifier, predict_outputs
 from gdpd.prefix import PrefixMode, channel_count, make_prefix, prefix_length
 from gdpd.provenance import provenance
@@ -27,6 +27,7 @@ from gdpd.store import ResultStore, atomic_write, atomic_write_text, config_key
 from gdpd.train import FitResult, Split, TrainConfig, fit, seed_everything
 
 PAPER_SEEDS = (1, 24, 300, 49000, 1001)
+PROBABILITY_DIGITS = 5  # per-case class probabilities kept in each record (early-classification chapter)
 
 
 @dataclass(frozen=True)
@@ -242,6 +243,43 @@ ABLATIONS: dict[str, Preset] = {
     )
 }
 
+UEA_DATASETS = ("BasicMotions", "JapaneseVowels")
+SETTINGS_DATASETS = ABLATION_DATASETS
+EARLY_DATASETS = ABLATION_DATASETS  # the early-classification chapter's banks reuse the book preset's runs there
+INCEPTION_TEACHER = TeacherConfig(architecture="inception", hidden=32, layers=6, train=BOOK_TEACHER.train)
+
+SETTINGS: dict[str, Preset] = {
+    preset.name: preset
+    for preset in (
+        Preset(
+            name="uea",
+            description=(
+                "multivariate UEA data with channel partialness: the student sees a prefix of the first half of the "
+                "channels (as the released code), the teacher every channel of the full series; 'all channels' "
+                "is the time-prefix-only reference"
+            ),
+            student=BOOK_STUDENT, teacher=BOOK_TEACHER, datasets=UEA_DATASETS, earliness=(0.4,),
+            methods=CORE_METHODS, seeds=PAPER_SEEDS,
+            variants=(Variant("half channels", {"channel_fraction": 0.5}), Variant("all channels", {})),
+        ),
+        Preset(
+            name="architectures",
+            description=(
+                "teacher -> student pairs: LSTM3-100 -> LSTM3-100 (the book's, same architecture), LSTM3-100 -> "
+                "LSTM2-32 (compression) and InceptionTime -> ResNet (cross-architecture), trained as in the book"
+            ),
+            student=BOOK_STUDENT, teacher=BOOK_TEACHER, datasets=SETTINGS_DATASETS, earliness=(0.4,),
+            methods=CORE_METHODS, seeds=PAPER_SEEDS,
+            variants=(
+                Variant("LSTM3-100 -> LSTM3-100", {}),
+                Variant("LSTM3-100 -> LSTM2-32", {"hidden": 32, "layers": 2}),
+                Variant("InceptionTime -> ResNet",
+                        {"architecture": "resnet", "hidden": 64, "layers": 3, "teacher": INCEPTION_TEACHER}),
+            ),
+        ),
+    )
+}
+
 PRESETS: dict[str, Preset] = {
     "smoke": Preset(
         name="smoke",
@@ -299,6 +337,7 @@ PRESETS: dict[str, Preset] = {
         method_config=MethodConfig(hinton=True),
     ),
     **ABLATIONS,
+    **SETTINGS,
 }
 
 
@@ -458,7 +497,12 @@ def run(
     progress: bool = False,
     recompute: bool = False,
 ) -> dict[str, Any]:
-    """Train and evaluate one student, or return its stored record; store the new record when ``store`` is given."""
+    """Train and evaluate one student, or return its stored record; store the new record when ``store`` is given.
+
+    The record holds the configuration, test and validation metrics, the training history, provenance, and the
+    student's class probabilities on the validation and test cases (``probabilities[split]``, rounded), from which
+    the early-classification chapter assembles banks of students without training them again.
+    """
     key = config.key()
     if store is not None and not recompute:
         stored = store.get(config.dataset, key)
@@ -469,10 +513,12 @@ def run(
     data, teacher_out, result = trained.data, trained.teacher_outputs, trained.result
     teacher_info = trained.teacher_info
     metrics = {}
+    probabilities = {}
     for split in ("test", "val"):
         student_logits = predict_outputs(trained.student, data.prefix[split]).logits.cpu().numpy()
         scores = evaluate(data.labels[split].cpu().numpy(), student_logits, teacher_out[split].logits.cpu().numpy())
         metrics.update(scores if split == "test" else {f"val_{k}": v for k, v in scores.items()})
+        probabilities[split] = np.round(softmax(student_logits), PROBABILITY_DIGITS).tolist()
     metrics.update({f"teacher_{k}": v for k, v in teacher_info["metrics"].items()})
     record = {
         "key": key,
@@ -484,6 +530,7 @@ def run(
             "teacher_key": teacher_info["key"], "teacher_seed": teacher_info["seed"],
         },
         "history": [{k: round(v, 5) for k, v in epoch.items()} for epoch in result.history],
+        "probabilities": probabilities,
         "provenance": {**provenance(trained.data.full["train"].device), "wall_seconds": time.perf_counter() - started},
     }
     if store is not None:

@@ -5,6 +5,7 @@ Layout under the root (``data/results`` by default, or ``$GDPD_RESULTS``)::
     runs/<dataset>/<key>.json      one record per student run
     teachers/<dataset>-<key>.pt    cached teacher weights (recomputed deterministically when absent)
     teachers/<dataset>-<key>.json  the teacher's configuration and metrics
+    early/<dataset>/<key>.json     one record per aeon early classifier scored (early-classification chapter)
 
 A record is written to a temporary file in the same folder and renamed into place, so a crash leaves either the whole
 record or none; a file that does not parse or whose key does not match its content is treated as missing.
@@ -24,6 +25,7 @@ from gdpd.provenance import REPO_ROOT
 
 DEFAULT_ROOT = REPO_ROOT / "data" / "results"
 RECORD_FIELDS = ("key", "config", "metrics", "training", "provenance")
+EARLY_FIELDS = ("key", "config", "metrics", "provenance")
 
 
 def config_key(config: dict[str, Any]) -> str:
@@ -97,6 +99,31 @@ class ResultStore:
             raise ValueError("record key does not match its configuration; refusing to store it")
         path = self.run_path(record["config"]["dataset"], record["key"])
         atomic_write_text(path, json.dumps(record, sort_keys=True, separators=(",", ":")) + "\n")
+        return path
+
+    def early_path(self, dataset: str, key: str) -> Path:
+        return self.root / "early" / safe_name(dataset) / f"{key}.json"
+
+    def get_early(self, dataset: str, key: str) -> dict[str, Any] | None:
+        """The early-classifier record ``key``, or ``None`` when it is absent, partial, corrupt or mislabelled."""
+        path = self.early_path(dataset, key)
+        try:
+            record = json.loads(path.read_text())
+        except (OSError, ValueError):
+            return None
+        if not isinstance(record, dict) or any(field not in record for field in EARLY_FIELDS):
+            return None
+        return record if record["key"] == key == config_key(record["config"]) else None
+
+    def put_early(self, record: dict[str, Any]) -> Path:
+        """Store an early-classifier record (fields ``EARLY_FIELDS``; the key hashes its configuration)."""
+        missing = [field for field in EARLY_FIELDS if field not in record]
+        if missing:
+            raise ValueError(f"early-classifier record lacks {missing}; only complete results are stored")
+        if config_key(record["config"]) != record["key"]:
+            raise ValueError("record key does not match its configuration; refusing to store it")
+        path = self.early_path(record["config"]["dataset"], record["key"])
+        atomic_write_text(path, json.dumps(record, sort_keys=True, indent=1) + "\n")
         return path
 
     def records(self) -> Iterator[dict[str, Any]]:

@@ -1,18 +1,24 @@
 """Early classification: the harmonic mean, threshold stopping, threshold choice, the student bank and aeon's loop."""
 
 import numpy as np
+import pandas as pd
 import pytest
 from aeon.classification.early_classification import TEASER, ProbabilityThresholdEarlyClassifier
 from aeon.classification.feature_based import SummaryClassifier
 from sklearn.ensemble import RandomForestClassifier
 
+from gdpd import early
 from gdpd.data import load_dataset
 from gdpd.early import (
     DEFAULT_THRESHOLDS,
+    bank_record,
     choose_threshold,
+    early_frame,
+    early_summary,
     evaluate_aeon,
     evaluate_bank,
     harmonic_mean,
+    peer_record,
     score_early,
     student_bank,
     threshold_stopping,
@@ -143,3 +149,61 @@ def test_evaluate_aeon_matches_aeons_own_scores(estimator):
     assert estimator.score(dataset.X_test, dataset.y_test) == pytest.approx((aeon_hm, aeon_acc, aeon_earliness))
     assert 0 <= result.accuracy <= 1 and 0 < result.earliness <= 1 and 0 <= result.harmonic_mean <= 1
     assert set(result.stopping) <= {points / dataset.length for points in (6, 8, 12, 16, 24)}
+
+
+def _fast_peer(name, seed):
+    return ProbabilityThresholdEarlyClassifier(estimator=_fast_forest(), classification_points=[6, 12],
+                                               random_state=seed)
+
+
+@pytest.fixture
+def fast_peers(monkeypatch):
+    monkeypatch.setattr(early, "make_peer", _fast_peer)
+
+
+def test_bank_record_recomputes_a_record_without_probabilities_to_the_same_metrics(tmp_path):
+    store = ResultStore(tmp_path)
+    config = get_preset("smoke").config("UnitTest", 0.5, "kd", 1)
+    with pytest.raises(LookupError, match="gdpd early"):
+        bank_record(config, store, compute=False)
+    first = bank_record(config, store)
+    probabilities = np.asarray(first["probabilities"]["test"])
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-4)
+    legacy = {k: v for k, v in first.items() if k != "probabilities"}  # a record from before probabilities
+    store.put(legacy)
+    assert "probabilities" not in store.get("UnitTest", config.key())
+    again = bank_record(config, store)
+    assert again["metrics"] == first["metrics"]
+    np.testing.assert_array_equal(np.asarray(again["probabilities"]["test"]), probabilities)
+    assert bank_record(config, store, compute=False)["probabilities"] == again["probabilities"]
+
+
+def test_peer_record_is_stored_once_and_read_back(tmp_path, fast_peers):
+    store = ResultStore(tmp_path)
+    assert peer_record("probability-threshold", "UnitTest", 1, store, compute=False) is None
+    record = peer_record("probability-threshold", "UnitTest", 1, store)
+    assert 0 < record["metrics"]["earliness"] <= 1
+    assert peer_record("probability-threshold", "UnitTest", 1, store, compute=False) == record
+    path = store.early_path("UnitTest", record["key"])
+    path.write_text(path.read_text()[:40])  # a partial file reads as missing
+    assert peer_record("probability-threshold", "UnitTest", 1, store, compute=False) is None
+    with pytest.raises(ValueError, match="unknown early classifier"):
+        peer_record("weasel", "UnitTest", 1, store)
+
+
+def test_early_frame_reads_back_what_it_computed_and_summarises_complete_blocks(tmp_path, fast_peers):
+    store = ResultStore(tmp_path)
+    args = (get_preset("smoke"), ["UnitTest"], ["base", "gdpd"], [1], store)
+    kwargs = {"peers": ["probability-threshold"], "earliness_levels": (0.5, 0.75)}
+    assert early_frame(*args, **kwargs).empty  # nothing stored, nothing computed
+    frame = early_frame(*args, compute=True, **kwargs)
+    assert set(frame["kind"]) == {"fixed", "bank", "teacher", "peer"}
+    assert len(frame) == 2 * 3 + 1 + 1
+    pd.testing.assert_frame_equal(early_frame(*args, **kwargs), frame)
+    fixed = frame.set_index("classifier").loc["GDPD e=0.5"]
+    assert fixed["earliness"] == 0.5
+    assert fixed["harmonic_mean"] == pytest.approx(harmonic_mean(fixed["accuracy"], 0.5))
+    incomplete = pd.concat([frame, frame.iloc[:1].assign(seed=2)])  # seed 2 has one classifier only
+    summary = early_summary(incomplete)
+    assert (summary["n_blocks"] == 1).all()
+    assert summary.loc[("fixed", "GDPD e=0.5"), "accuracy"] == pytest.approx(fixed["accuracy"])
