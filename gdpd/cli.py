@@ -102,6 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_early.add_argument("--seeds", nargs="+", type=int, default=list(PAPER_SEEDS))
     p_early.add_argument("--peers", nargs="*", default=["teaser", "probability-threshold"],
                          help="aeon early classifiers: teaser, probability-threshold (none: students only)")
+    p_early.add_argument("--peer-estimator", choices=["tsf", "default"], default="tsf",
+                         help="the peers' base classifier: a time series forest, or aeon's defaults (slow)")
     p_early.add_argument("--no-compute", action="store_true", help="only read the store; compute nothing")
     _store_argument(p_early)
     _compute_arguments(p_early)
@@ -170,13 +172,19 @@ def _cmd_grid(args: argparse.Namespace) -> None:
 
 
 def _cmd_table(args: argparse.Namespace) -> None:
-    from gdpd.report import cell_means, select_analysis, table1
+    from gdpd.report import cell_means, select_analysis, table1, variant_means
 
-    selection = select_analysis(ResultStore(args.results), get_preset(args.preset))
+    preset = get_preset(args.preset)
+    selection = select_analysis(ResultStore(args.results), preset)
     if selection.empty:
         raise LookupError(f"no complete rows of preset {args.preset!r} yet; run `gdpd grid --preset {args.preset}`")
     print(f"{selection.n_stored} of {selection.n_grid} cells stored; analysing {selection.rule}")
-    table = cell_means(selection.frame, args.metric) if args.per_dataset else table1(selection.frame, args.metric)
+    if len(preset.variants) > 1:
+        table = variant_means(selection.frame, args.metric)
+    elif args.per_dataset:
+        table = cell_means(selection.frame, args.metric)
+    else:
+        table = table1(selection.frame, args.metric)
     print(table.round(2).to_string())
 
 
@@ -184,7 +192,8 @@ def _cmd_early(args: argparse.Namespace) -> None:
     from gdpd.early import early_frame, early_summary
 
     frame = early_frame(get_preset(args.preset), args.datasets, args.methods, args.seeds, ResultStore(args.results),
-                        args.peers, compute=not args.no_compute, progress=True, device=args.device)
+                        args.peers, compute=not args.no_compute, progress=True, device=args.device,
+                        peer_estimator=args.peer_estimator)
     if frame.empty:
         raise LookupError("nothing stored for these datasets and seeds yet; run without --no-compute")
     print(early_summary(frame).round(3).to_string())

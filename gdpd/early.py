@@ -319,43 +319,64 @@ def evaluate_aeon(estimator: BaseEarlyClassifier, dataset: Dataset) -> EarlyResu
 PEER_LABELS = {"teaser": "TEASER", "probability-threshold": "ProbabilityThreshold"}
 
 
-def make_peer(name: str, seed: int) -> BaseEarlyClassifier:
-    """aeon's early classifier ``name`` with its default settings and ``random_state=seed``.
+PEER_ESTIMATORS = ("tsf", "default")
+PEER_TREES = 100
 
-    ``teaser``: TEASER (Schäfer & Leser 2020) — a probabilistic classifier at each of aeon's default classification
-    points and a one-class SVM per point that accepts or defers its prediction. ``probability-threshold``: aeon's
-    ``ProbabilityThresholdEarlyClassifier`` — the same classification points, a prediction accepted when its top
-    class probability reaches 0.85 (Mori et al.'s rule as aeon implements it).
+
+def make_peer(name: str, seed: int, estimator: str = "tsf") -> BaseEarlyClassifier:
+    """aeon's early classifier ``name`` at aeon's default classification points, with ``random_state=seed``.
+
+    ``teaser``: TEASER (Schäfer & Leser 2020) — a probabilistic classifier at each classification point and a
+    one-class SVM per point that accepts or defers its prediction. ``probability-threshold``: aeon's
+    ``ProbabilityThresholdEarlyClassifier`` — a prediction is accepted when its top class probability reaches 0.85.
+
+    ``estimator="tsf"`` gives both the same base classifier at every point, a time series forest of
+    :data:`PEER_TREES` trees (aeon's ``TimeSeriesForestClassifier``), so the comparison is between stopping rules;
+    ``"default"`` keeps aeon's own choices (WEASEL for TEASER, DrCIF for ProbabilityThreshold), which take many
+    minutes per fit on a 2-core machine.
 
     Raises:
-        ValueError: if ``name`` is not one of ``PEER_LABELS``.
+        ValueError: if ``name`` is not one of ``PEER_LABELS`` or ``estimator`` not one of ``PEER_ESTIMATORS``.
     """
     from aeon.classification.early_classification import TEASER, ProbabilityThresholdEarlyClassifier
+    from aeon.classification.interval_based import TimeSeriesForestClassifier
 
+    if name not in PEER_LABELS:
+        raise ValueError(f"unknown early classifier {name!r}; choose one of {', '.join(PEER_LABELS)}")
+    if estimator not in PEER_ESTIMATORS:
+        raise ValueError(f"unknown peer estimator {estimator!r}; choose one of {', '.join(PEER_ESTIMATORS)}")
+    base = None if estimator == "default" else TimeSeriesForestClassifier(n_estimators=PEER_TREES, random_state=seed)
     if name == "teaser":
-        return TEASER(random_state=seed)
-    if name == "probability-threshold":
-        return ProbabilityThresholdEarlyClassifier(random_state=seed)
-    raise ValueError(f"unknown early classifier {name!r}; choose one of {', '.join(PEER_LABELS)}")
+        return TEASER(estimator=base, random_state=seed)
+    return ProbabilityThresholdEarlyClassifier(estimator=base, random_state=seed)
 
 
 def peer_record(
-    name: str, dataset: str, seed: int, store: ResultStore, compute: bool = True, max_length: int = 100
+    name: str,
+    dataset: str,
+    seed: int,
+    store: ResultStore,
+    compute: bool = True,
+    max_length: int = 100,
+    estimator: str = "tsf",
 ) -> dict[str, Any] | None:
     """The stored score of aeon's early classifier ``name`` on ``dataset`` (fit on train, scored on test).
 
     The series are loaded exactly as the students' (``max_length`` resampling), so earliness fractions compare.
     Computed and stored when absent and ``compute`` is true; ``None`` when absent otherwise.
     """
-    if name not in PEER_LABELS:
-        raise ValueError(f"unknown early classifier {name!r}; choose one of {', '.join(PEER_LABELS)}")
-    config = {"classifier": name, "dataset": dataset, "seed": seed, "max_length": max_length}
+    if name not in PEER_LABELS or estimator not in PEER_ESTIMATORS:
+        raise ValueError(
+            f"unknown early classifier {name!r} or estimator {estimator!r}; choose from {', '.join(PEER_LABELS)} "
+            f"and {', '.join(PEER_ESTIMATORS)}"
+        )
+    config = {"classifier": name, "estimator": estimator, "dataset": dataset, "seed": seed, "max_length": max_length}
     key = config_key(config)
     stored = store.get_early(dataset, key)
     if stored is not None or not compute:
         return stored
     started = time.perf_counter()
-    result = evaluate_aeon(make_peer(name, seed), load_dataset(dataset, max_length=max_length))
+    result = evaluate_aeon(make_peer(name, seed, estimator), load_dataset(dataset, max_length=max_length))
     record = {
         "key": key,
         "config": config,
@@ -377,6 +398,7 @@ def early_frame(
     compute: bool = False,
     progress: bool = False,
     device: str | torch.device = "cpu",
+    peer_estimator: str = "tsf",
 ) -> pd.DataFrame:
     """Every early classifier of the chapter scored on the test split, one row per (dataset, seed, classifier).
 
@@ -384,7 +406,8 @@ def early_frame(
     ``"bank"`` for a method's students at every level closed by the teacher, with the threshold chosen on validation
     (:func:`evaluate_bank`), ``"teacher"`` for the full-series teacher, and ``"peer"`` for aeon's early classifiers.
     With ``compute=False`` only stored results are read and a (dataset, seed, method) bank that lacks a record is
-    left out; with ``compute=True`` what is missing is trained and stored.
+    left out; with ``compute=True`` what is missing is trained and stored. ``peer_estimator`` is the base
+    classifier of the aeon peers (:func:`make_peer`).
     """
     store = store if store is not None else ResultStore()
     levels = _check_levels(earliness_levels)
@@ -412,7 +435,7 @@ def early_frame(
             rows.append(teacher_row)
         for name in peers:
             max_length = preset.config(dataset, levels[0], "base", seed).max_length
-            record = peer_record(name, dataset, seed, store, compute, max_length)
+            record = peer_record(name, dataset, seed, store, compute, max_length, peer_estimator)
             if record is not None:
                 rows.append({"dataset": dataset, "seed": seed, "classifier": PEER_LABELS[name], "kind": "peer",
                              "method": name, **record["metrics"], "threshold": None})

@@ -268,3 +268,53 @@ def critical_difference(scores: pd.DataFrame, title: str, alpha: float = 0.1) ->
         return None, f"{title}: no diagram ({error})."
     axis.set_title(f"{title} ({len(scores)} rows)", pad=20)
     return figure, None
+
+
+def variant_means(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """Rows (variant, earliness), one column per method: the mean over datasets of the seed-mean ``metric`` x100,
+    over the datasets whose every method is stored for that variant (complete rows), and ``n_datasets``."""
+    cells = frame.groupby(["variant", *CELL], sort=False)[metric].mean().mul(100).unstack("method").dropna()
+    order = [m for m in METHOD_LABELS if m in cells.columns]
+    grouped = cells[order].groupby(["variant", "earliness"], sort=False)
+    table = grouped.mean()
+    table["n_datasets"] = grouped.size()
+    return table
+
+
+def paired_differences(
+    frame: pd.DataFrame,
+    metric: str,
+    factor: str,
+    reference: str,
+    within: tuple[str, ...] = (),
+    match: tuple[str, ...] = ("dataset", "earliness", "seed"),
+) -> pd.DataFrame:
+    """Each level of ``factor`` against ``reference``, on pairs of runs matched on ``match`` (x100).
+
+    For every group of ``within`` and every level ``v`` of ``factor`` (e.g. ``factor="method"``,
+    ``reference="base"``; or ``factor="variant"``, ``reference="default"``), the differences
+    ``d_i = x_i(v) - x_i(reference)`` over the matched pairs ``i`` give ``mean_difference``, its sample ``std``
+    (ddof 1), ``n_pairs``, ``wins`` (``d_i > 0``) and the two-sided Wilcoxon signed-rank p-value (Wilcoxon 1945;
+    zero differences dropped; missing when every difference is zero or fewer than two pairs remain). Pairs are runs,
+    i.e. (dataset, seed) pairs: seeds of one dataset are not independent, so read the p-value as descriptive.
+    """
+    from scipy.stats import wilcoxon
+
+    rows = []
+    keys = list(within)
+    groups = frame.groupby(keys, sort=False) if keys else [((), frame)]
+    for group, part in groups:
+        values = part.pivot_table(index=list(match), columns=factor, values=metric, aggfunc="mean") * 100
+        if reference not in values.columns:
+            continue
+        for level in (c for c in values.columns if c != reference):
+            diff = (values[level] - values[reference]).dropna()
+            nonzero = diff[diff != 0]
+            p_value = float(wilcoxon(nonzero).pvalue) if len(nonzero) >= 2 else np.nan
+            labels = dict(zip(keys, group if isinstance(group, tuple) else (group,)))
+            rows.append({**labels, factor: level, "reference": reference, "n_pairs": len(diff),
+                         "mean_difference": float(diff.mean()) if len(diff) else np.nan,
+                         "std": float(diff.std(ddof=1)) if len(diff) > 1 else np.nan,
+                         "wins": int((diff > 0).sum()), "p_wilcoxon": p_value})
+    return pd.DataFrame(rows, columns=[*keys, factor, "reference", "n_pairs", "mean_difference", "std", "wins",
+                                       "p_wilcoxon"])

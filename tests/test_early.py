@@ -151,7 +151,7 @@ def test_evaluate_aeon_matches_aeons_own_scores(estimator):
     assert set(result.stopping) <= {points / dataset.length for points in (6, 8, 12, 16, 24)}
 
 
-def _fast_peer(name, seed):
+def _fast_peer(name, seed, estimator="tsf"):
     return ProbabilityThresholdEarlyClassifier(estimator=_fast_forest(), classification_points=[6, 12],
                                                random_state=seed)
 
