@@ -102,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_early.add_argument("--seeds", nargs="+", type=int, default=list(PAPER_SEEDS))
     p_early.add_argument("--peers", nargs="*", default=["teaser", "probability-threshold"],
                          help="aeon early classifiers: teaser, probability-threshold (none: students only)")
+    p_early.add_argument("--peer-seeds", nargs="+", type=int, help="seeds of the aeon peers (default: --seeds)")
     p_early.add_argument("--peer-estimator", choices=["tsf", "default"], default="tsf",
                          help="the peers' base classifier: a time series forest, or aeon's defaults (slow)")
     p_early.add_argument("--no-compute", action="store_true", help="only read the store; compute nothing")
@@ -192,8 +193,8 @@ def _cmd_early(args: argparse.Namespace) -> None:
     from gdpd.early import early_frame, early_summary
 
     frame = early_frame(get_preset(args.preset), args.datasets, args.methods, args.seeds, ResultStore(args.results),
-                        args.peers, compute=not args.no_compute, progress=True, device=args.device,
-                        peer_estimator=args.peer_estimator)
+                        args.peers, args.peer_seeds, compute=not args.no_compute, progress=True,
+                        device=args.device, peer_estimator=args.peer_estimator)
     if frame.empty:
         raise LookupError("nothing stored for these datasets and seeds yet; run without --no-compute")
     print(early_summary(frame).round(3).to_string())

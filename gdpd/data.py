@@ -40,6 +40,11 @@ VENDORED_DIR: Path = Path(
 )
 
 
+PHYSIONET_NAME = "PhysioNet2012"
+PHYSIONET_DIR: Path = Path(
+    os.environ.get("GDPD_PHYSIONET", Path(__file__).resolve().parents[1] / "data" / "physionet2012")
+)
+
 _Series = list[np.ndarray]
 
 
@@ -141,12 +146,21 @@ def load_dataset(
     """Load a classification set by name or from a folder and preprocess it.
 
     See the module docstring for the sources tried and the preprocessing applied. A folder holding the
-    PhysioNet/CinC 2012 challenge files (``set-a/`` and ``Outcomes-a.txt``) loads through :mod:`gdpd.physionet`.
+    PhysioNet/CinC 2012 challenge files (``set-a/`` and ``Outcomes-a.txt``) loads through :mod:`gdpd.physionet`;
+    so does the name ``"PhysioNet2012"``, from :data:`PHYSIONET_DIR` (``data/physionet2012``, or ``$GDPD_PHYSIONET``).
     """
     if max_length < 2:
         raise DatasetError(f"max_length must be >= 2, got {max_length}; pass e.g. 100")
     from gdpd.physionet import is_physionet2012_folder, load_physionet2012
 
+    if str(name_or_path) == PHYSIONET_NAME:
+        if not is_physionet2012_folder(PHYSIONET_DIR):
+            raise DatasetError(
+                f"{PHYSIONET_NAME} is not in {PHYSIONET_DIR}: download set-a (and set-b) with Outcomes-a.txt "
+                "(and Outcomes-b.txt) from https://physionet.org/content/challenge-2012/ into that folder, or set "
+                "GDPD_PHYSIONET to the folder that holds them"
+            )
+        name_or_path = PHYSIONET_DIR
     if is_physionet2012_folder(name_or_path):
         # Set A trains and set B tests when both are there; otherwise a seeded stratified 20 % of set A tests.
         root = Path(name_or_path)

@@ -394,6 +394,7 @@ def early_frame(
     seeds: Sequence[int],
     store: ResultStore | None = None,
     peers: Sequence[str] = tuple(PEER_LABELS),
+    peer_seeds: Sequence[int] | None = None,
     earliness_levels: Sequence[float] = BANK_LEVELS,
     compute: bool = False,
     progress: bool = False,
@@ -407,7 +408,7 @@ def early_frame(
     (:func:`evaluate_bank`), ``"teacher"`` for the full-series teacher, and ``"peer"`` for aeon's early classifiers.
     With ``compute=False`` only stored results are read and a (dataset, seed, method) bank that lacks a record is
     left out; with ``compute=True`` what is missing is trained and stored. ``peer_estimator`` is the base
-    classifier of the aeon peers (:func:`make_peer`).
+    classifier of the aeon peers (:func:`make_peer`), scored on ``peer_seeds`` (default: ``seeds``) only.
     """
     store = store if store is not None else ResultStore()
     levels = _check_levels(earliness_levels)
@@ -433,7 +434,7 @@ def early_frame(
             teacher_row = _row(dataset, seed, "teacher (full series)", "teacher", "teacher", teacher)
         if teacher_row is not None:
             rows.append(teacher_row)
-        for name in peers:
+        for name in peers if peer_seeds is None or seed in peer_seeds else ():
             max_length = preset.config(dataset, levels[0], "base", seed).max_length
             record = peer_record(name, dataset, seed, store, compute, max_length, peer_estimator)
             if record is not None:
@@ -455,14 +456,17 @@ def _row(dataset: str, seed: int, classifier: str, kind: str, method: str, resul
 def early_summary(frame: pd.DataFrame) -> pd.DataFrame:
     """Per classifier: accuracy, earliness and harmonic mean averaged over seeds, then over datasets.
 
-    Only (dataset, seed) blocks where every classifier of the frame is scored are averaged, so every row of the
-    summary covers the same cases; ``n_blocks`` counts them.
+    Only datasets where every classifier of the frame is scored are averaged, so every row covers the same datasets
+    (``n_datasets``); ``n_seeds`` is the mean number of seeds per dataset behind a row (the aeon peers may be
+    scored on fewer seeds than the students, see :func:`early_frame`).
     """
-    counts = frame.groupby(["dataset", "seed"])["classifier"].nunique()
+    counts = frame.groupby("dataset")["classifier"].nunique()
     complete = counts[counts == frame["classifier"].nunique()].index
-    kept = frame.set_index(["dataset", "seed"]).loc[complete].reset_index()
+    kept = frame[frame["dataset"].isin(complete)]
     scores = ["accuracy", "earliness", "harmonic_mean"]
-    per_dataset = kept.groupby(["kind", "classifier", "dataset"])[scores].mean()
+    grouped = kept.groupby(["kind", "classifier", "dataset"])
+    per_dataset = grouped[scores].mean()
+    per_dataset["n_seeds"] = grouped["seed"].nunique()
     table = per_dataset.groupby(["kind", "classifier"]).mean()
-    table["n_blocks"] = len(complete)
+    table["n_datasets"] = len(complete)
     return table.sort_values("harmonic_mean", ascending=False)

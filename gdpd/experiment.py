@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from gdpd.data import Dataset, DatasetError, load_dataset, validation_split
+from gdpd.data import PHYSIONET_NAME, Dataset, DatasetError, load_dataset, validation_split
 from gdpd.methods import METHODS, Distiller, MethodConfig, build_distiller
 from gdpd.metrics import evaluate, softmax
 from gdpd.models import Classifier, Outputs, build_classifier, predict_outputs
@@ -261,6 +261,15 @@ SETTINGS: dict[str, Preset] = {
             student=BOOK_STUDENT, teacher=BOOK_TEACHER, datasets=UEA_DATASETS, earliness=(0.4,),
             methods=CORE_METHODS, seeds=PAPER_SEEDS,
             variants=(Variant("half channels", {"channel_fraction": 0.5}), Variant("all channels", {})),
+        ),
+        Preset(
+            name="physionet",
+            description=(
+                "PhysioNet/CinC 2012 in-hospital mortality (37 variables, hourly over 48 h): the student sees the "
+                "first 12 or 24 hours; runs only where the challenge data is in data/physionet2012"
+            ),
+            student=BOOK_STUDENT, teacher=BOOK_TEACHER, datasets=(PHYSIONET_NAME,), earliness=(0.25, 0.5),
+            methods=CORE_METHODS, seeds=PAPER_SEEDS,
         ),
         Preset(
             name="architectures",

@@ -318,3 +318,20 @@ def paired_differences(
                          "wins": int((diff > 0).sum()), "p_wilcoxon": p_value})
     return pd.DataFrame(rows, columns=[*keys, factor, "reference", "n_pairs", "mean_difference", "std", "wins",
                                        "p_wilcoxon"])
+
+
+def plot_variant_means(table: pd.DataFrame, ylabel: str) -> Any:
+    """Grouped bars of a :func:`variant_means` table: one group per (variant, earliness), one bar per method."""
+    import matplotlib.pyplot as plt
+
+    methods = [c for c in table.columns if c != "n_datasets"]
+    data = labelled(table[methods])
+    data.index = [f"{variant}\n(e = {earliness:g}, {n} datasets)"
+                  for (variant, earliness), n in zip(table.index, table["n_datasets"])]
+    figure, axis = plt.subplots(figsize=(7, 3.6))
+    data.plot.bar(ax=axis, rot=0, width=0.8)
+    axis.set_ylabel(ylabel)
+    axis.set_ylim(0, 100)
+    axis.legend(ncol=len(methods), loc="upper center", bbox_to_anchor=(0.5, 1.15), frameon=False)
+    figure.tight_layout()
+    return figure

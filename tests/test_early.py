@@ -203,7 +203,13 @@ def test_early_frame_reads_back_what_it_computed_and_summarises_complete_blocks(
     fixed = frame.set_index("classifier").loc["GDPD e=0.5"]
     assert fixed["earliness"] == 0.5
     assert fixed["harmonic_mean"] == pytest.approx(harmonic_mean(fixed["accuracy"], 0.5))
-    incomplete = pd.concat([frame, frame.iloc[:1].assign(seed=2)])  # seed 2 has one classifier only
-    summary = early_summary(incomplete)
-    assert (summary["n_blocks"] == 1).all()
+    more = pd.concat([frame, frame.iloc[:1].assign(seed=2, accuracy=0.0),  # a second seed of one classifier
+                      frame.iloc[:1].assign(dataset="Other")])  # a dataset with one classifier only: left out
+    summary = early_summary(more)
+    assert (summary["n_datasets"] == 1).all()
     assert summary.loc[("fixed", "GDPD e=0.5"), "accuracy"] == pytest.approx(fixed["accuracy"])
+    first = frame.iloc[0]
+    assert summary.loc[(first["kind"], first["classifier"]), "accuracy"] == pytest.approx(first["accuracy"] / 2)
+    assert summary.loc[(first["kind"], first["classifier"]), "n_seeds"] == 2
+    only_students = early_frame(*args, peer_seeds=[2], **kwargs)
+    assert "peer" not in set(only_students["kind"])

@@ -300,3 +300,17 @@ def test_load_dataset_and_cli_dispatch_to_a_challenge_folder(tmp_path, capsys):
                  "--results", str(tmp_path / "results"), "--json"])
     assert code == 0
     assert "auc_prc" in capsys.readouterr().out
+
+
+def test_the_name_loads_from_the_data_folder_or_says_where_to_put_the_files(tmp_path, monkeypatch):
+    from gdpd import data
+    from gdpd.cli import main
+
+    monkeypatch.setattr(data, "PHYSIONET_DIR", tmp_path / "absent")
+    with pytest.raises(data.DatasetError, match="physionet.org/content/challenge-2012"):
+        data.load_dataset("PhysioNet2012")
+    assert main(["run", "--dataset", "PhysioNet2012", "--earliness", "0.5", "--method", "base", "--preset", "smoke",
+                 "--results", str(tmp_path / "results")]) == 2
+    assert not (tmp_path / "results").exists()  # nothing written on bad input
+    monkeypatch.setattr(data, "PHYSIONET_DIR", _balanced_root(tmp_path, n_pos=10, n_neg=10))
+    assert data.load_dataset("PhysioNet2012").X_train.shape[1:] == (37, 48)
