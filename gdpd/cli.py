@@ -12,7 +12,7 @@ from typing import Any
 import torch
 
 from gdpd.data import DatasetError
-from gdpd.experiment import CORE_METHODS, EARLY_DATASETS, PAPER_SEEDS, PRESETS, RunConfig, get_preset, run
+from gdpd.experiment import EARLY_DATASETS, EARLY_METHODS, PAPER_SEEDS, PRESETS, RunConfig, get_preset, run
 from gdpd.methods import METHODS
 from gdpd.store import ResultStore
 
@@ -98,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p_early.add_argument("--preset", default="book", help="the preset whose students form the banks")
     p_early.add_argument("--datasets", nargs="+", default=list(EARLY_DATASETS))
-    p_early.add_argument("--methods", nargs="+", default=list(CORE_METHODS))
+    p_early.add_argument("--methods", nargs="+", default=list(EARLY_METHODS))
     p_early.add_argument("--seeds", nargs="+", type=int, default=list(PAPER_SEEDS))
     p_early.add_argument("--peers", nargs="*", default=["teaser", "probability-threshold"],
                          help="aeon early classifiers: teaser, probability-threshold (none: students only)")

@@ -246,6 +246,7 @@ ABLATIONS: dict[str, Preset] = {
 UEA_DATASETS = ("BasicMotions", "JapaneseVowels")
 SETTINGS_DATASETS = ABLATION_DATASETS
 EARLY_DATASETS = ABLATION_DATASETS  # the early-classification chapter's banks reuse the book preset's runs there
+EARLY_METHODS = ("base", "kd", "gdpd")
 INCEPTION_TEACHER = TeacherConfig(architecture="inception", hidden=32, layers=6, train=BOOK_TEACHER.train)
 
 SETTINGS: dict[str, Preset] = {

@@ -19,6 +19,7 @@ from sklearn.metrics import auc, precision_recall_curve, roc_auc_score
 __all__ = [
     "softmax",
     "auc_prc",
+    "class_auc_prc",
     "accuracy",
     "roc_auc",
     "fidelity",
@@ -146,6 +147,22 @@ def auc_prc(y: np.ndarray, proba: np.ndarray) -> float:
         precision, recall, _ = precision_recall_curve(labels == k, scores[:, k])
         areas.append(auc(recall, precision))
     return float(np.mean(areas))
+
+
+def class_auc_prc(y: np.ndarray, proba: np.ndarray, k: int) -> float:
+    """Area under the precision-recall curve of class ``k`` alone, ``AUC_k`` of :func:`auc_prc`.
+
+    On imbalanced data this is the number to read beside the macro average: its chance level is the prevalence of
+    class ``k`` (a random score's precision), not ``1 / K``.
+
+    Raises:
+        ValueError: if class ``k`` has no case in ``y`` (no positives, no curve) or the shapes disagree.
+    """
+    labels, scores = _check_labels(y, proba)
+    if not np.any(labels == k):
+        raise ValueError(f"class {k} has no case in y; its precision-recall curve is undefined")
+    precision, recall, _ = precision_recall_curve(labels == k, scores[:, k])
+    return float(auc(recall, precision))
 
 
 def accuracy(y: np.ndarray, proba: np.ndarray) -> float:

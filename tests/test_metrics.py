@@ -13,6 +13,7 @@ from sklearn.metrics import roc_auc_score
 from gdpd.metrics import (
     accuracy,
     auc_prc,
+    class_auc_prc,
     average_rank,
     evaluate,
     fidelity,
@@ -230,3 +231,15 @@ def test_nan_rows_raise_naming_datasets(fn: Callable[[pd.DataFrame], object]) ->
     scores.loc["d2", "B"] = np.nan
     with pytest.raises(ValueError, match=r"\['d2'\]"):
         fn(scores)
+
+
+def test_class_auc_prc_is_one_term_of_the_macro_average() -> None:
+    y = np.array([1, 0, 0])
+    p1 = np.array([0.5, 0.8, 0.2])
+    proba = np.column_stack([1 - p1, p1])
+    # the hand values of test_auc_prc_binary_averages_both_classes: 1/4 for class 1, 19/24 for class 0
+    assert class_auc_prc(y, proba, 1) == pytest.approx(1 / 4)
+    assert class_auc_prc(y, proba, 0) == pytest.approx(19 / 24)
+    assert class_auc_prc(Y3, P3, 2) == pytest.approx(11 / 12)
+    with pytest.raises(ValueError, match="no case"):
+        class_auc_prc(np.array([0, 0]), np.array([[0.6, 0.4], [0.3, 0.7]]), 1)
