@@ -73,8 +73,13 @@ def grid_frame(preset: Preset) -> pd.DataFrame:
     ])
 
 
-def select_analysis(store: ResultStore, preset: Preset) -> Selection:
-    """The stored records of ``preset`` that the chapters analyse (module docstring: complete seeds, else blocks)."""
+def select_analysis(store: ResultStore, preset: Preset, select_by: str = "val_auc_prc") -> Selection:
+    """The stored records of ``preset`` that the chapters analyse (module docstring: complete seeds, else blocks).
+
+    Where the preset has several distillation weights, each cell keeps the weight with the best seed-mean
+    ``select_by``: the validation AUC-PRC by default; ``"auc_prc"`` selects on the test split as the released script
+    does, to measure how much that inflates the means.
+    """
     grid = grid_frame(preset)
     records = records_frame(store, preset.grid())
     if not records.empty:
@@ -92,7 +97,11 @@ def select_analysis(store: ResultStore, preset: Preset) -> Selection:
     kept = records[np.asarray(keep)]
     if kept.empty:
         return Selection(kept, "none", (), grid)
-    return Selection(select_weights(kept).reset_index(drop=True), rule, complete_seeds, grid)
+    chosen = select_weights(kept, select_by)
+    order = {label: i for i, (label, _) in enumerate(preset.variants)}  # tables list settings in the preset's order
+    chosen = chosen.sort_values(["variant", *BLOCK, "method"], key=lambda c: c.map(order) if c.name == "variant" else c,
+                                kind="stable")
+    return Selection(chosen.reset_index(drop=True), rule, complete_seeds, grid)
 
 
 def coverage(selection: Selection) -> pd.DataFrame:
@@ -335,3 +344,16 @@ def plot_variant_means(table: pd.DataFrame, ylabel: str) -> Any:
     axis.legend(ncol=len(methods), loc="upper center", bbox_to_anchor=(0.5, 1.15), frameon=False)
     figure.tight_layout()
     return figure
+
+
+def history_frame(store: ResultStore, frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """The per-epoch ``column`` of each analysed run's training history (e.g. GDPD's mean learned ``alpha`` on the
+    validation cases), one row per (run, epoch), with the run's dataset, earliness, method, seed and variant."""
+    fields = [c for c in ("key", "dataset", "earliness", "method", "seed", "variant") if c in frame.columns]
+    rows = []
+    for run in frame[fields].itertuples(index=False):
+        record = store.get(run.dataset, run.key)
+        for epoch in record["history"] if record is not None else ():
+            if column in epoch:
+                rows.append({**run._asdict(), "epoch": int(epoch["epoch"]), column: epoch[column]})
+    return pd.DataFrame(rows, columns=[*fields, "epoch", column])

@@ -223,3 +223,38 @@ def test_paired_differences_golden_values():
     assert variants["mean_difference"].to_numpy() == pytest.approx([10.0, 10.0])
     same = frame.assign(auc_prc=0.5)
     assert np.isnan(report.paired_differences(same, "auc_prc", "method", "base")["p_wilcoxon"].iloc[0])
+
+
+def test_weights_chosen_on_validation_or_on_test(tmp_path, preset):
+    """Selecting lambda on the test split can only raise the test means: that gap is what the released script adds."""
+    weighted = replace(preset, weights=(0.1, 1.0), seeds=(1,))
+    store = ResultStore(tmp_path)
+    rng = np.random.default_rng(3)
+    for dataset, earliness, method, seed in all_cells(weighted, (1,)):
+        for weight in weighted.weights if method != "base" else (1.0,):
+            config = weighted.config(dataset, earliness, method, seed, weight=weight)
+            record = fake_record(weighted, dataset, earliness, method, seed, rng)
+            store.put({**record, "key": config.key(), "config": config.to_dict()})
+    on_val = report.select_analysis(store, weighted).frame
+    on_test = report.select_analysis(store, weighted, select_by="auc_prc").frame
+    assert len(on_val) == len(on_test) == 16
+    hand = hand_frame(store).assign(weight=[r["config"].get("method_config", {}).get("weight", 1.0)
+                                            for r in store.records()])
+    best_test = hand.groupby(["dataset", "earliness", "method"])["auc_prc"].max()
+    chosen = on_test.set_index(["dataset", "earliness", "method"])["auc_prc"].sort_index()
+    assert chosen.to_numpy() == pytest.approx(best_test.sort_index().to_numpy())
+    val_best = hand.loc[hand.groupby(["dataset", "earliness", "method"])["val_auc_prc"].idxmax()]
+    assert on_val.set_index(["dataset", "earliness", "method"])["auc_prc"].sort_index().to_numpy() == pytest.approx(
+        val_best.set_index(["dataset", "earliness", "method"])["auc_prc"].sort_index().to_numpy())
+    assert (chosen.to_numpy() >= on_val.set_index(["dataset", "earliness", "method"])["auc_prc"].sort_index()
+            .to_numpy()).all()
+
+
+def test_history_frame_reads_each_runs_epochs(tmp_path, preset):
+    store = ResultStore(tmp_path)
+    fill(store, preset, all_cells(preset, (1,)))
+    frame = report.select_analysis(store, preset).frame
+    history = report.history_frame(store, frame, "val_loss")
+    assert len(history) == len(frame)  # one epoch per fake record
+    assert (history["val_loss"] == 1.0).all() and set(history["key"]) == set(frame["key"])
+    assert report.history_frame(store, frame, "alpha").empty
