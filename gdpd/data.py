@@ -133,7 +133,7 @@ def validation_split(
                 "split needs at least 2 per class — merge rare classes or pass a larger "
                 "train split"
             )
-        k = min(max(1, int(round(fraction * n_c))), n_c - 1)
+        k = min(max(1, int(round(fraction * n_c))), n_c - 1)  # noqa: RUF046 (numpy floats round to floats)
         val.append(rng.choice(members, size=k, replace=False))
     val_idx = np.sort(np.concatenate(val)).astype(np.int64)
     train_idx = np.setdiff1d(np.arange(len(y)), val_idx).astype(np.int64)

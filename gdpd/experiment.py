@@ -37,7 +37,7 @@ class TeacherConfig:
     architecture: str = "lstm"
     hidden: int = 100
     layers: int = 3
-    train: TrainConfig = TrainConfig(epochs=600, warmup_epochs=0, patience=150, lr_schedule="per_batch")
+    train: TrainConfig = TrainConfig(epochs=600, warmup_epochs=0, patience=150, lr_schedule="per_batch")  # noqa: RUF009 (frozen)
     seeds: tuple[int, ...] = (1,)
 
 
@@ -54,8 +54,8 @@ class RunConfig:
     architecture: str = "lstm"
     hidden: int = 100
     layers: int = 3
-    method_config: MethodConfig = MethodConfig()
-    train: TrainConfig = TrainConfig()
+    method_config: MethodConfig = MethodConfig()  # noqa: RUF009 (frozen dataclasses: a shared default is safe)
+    train: TrainConfig = TrainConfig()  # noqa: RUF009
     teacher: TeacherConfig = TeacherConfig()
     max_length: int = 100
     val_fraction: float = 0.2

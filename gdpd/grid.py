@@ -18,7 +18,6 @@ from gdpd.experiment import RunConfig, get_teacher, prepare, resolve_device, run
 from gdpd.results import missing_cells
 from gdpd.store import ResultStore, config_key
 
-
 LOCAL_WORKER_CONFIG = {
     "distributed.worker.profile.enabled": False,
     "distributed.admin.system-monitor.interval": "5s",

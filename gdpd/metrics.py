@@ -17,18 +17,18 @@ import pandas as pd
 from sklearn.metrics import auc, precision_recall_curve, roc_auc_score
 
 __all__ = [
-    "softmax",
-    "auc_prc",
-    "class_auc_prc",
     "accuracy",
-    "roc_auc",
+    "auc_prc",
+    "average_rank",
+    "class_auc_prc",
+    "evaluate",
     "fidelity",
     "kl_divergence",
-    "evaluate",
-    "average_rank",
+    "roc_auc",
+    "softmax",
+    "summarise",
     "top1_count",
     "top_k_share",
-    "summarise",
 ]
 
 
@@ -248,7 +248,7 @@ def evaluate(
 def _check_scores(scores: pd.DataFrame) -> pd.DataFrame:
     """Validate a (datasets x methods) table of scores, higher is better."""
     if not isinstance(scores, pd.DataFrame):
-        raise ValueError(
+        raise TypeError(
             f"scores must be a pandas DataFrame (rows = datasets, columns = methods), "
             f"got {type(scores).__name__}."
         )

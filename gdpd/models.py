@@ -104,4 +104,4 @@ def predict_outputs(model: Classifier, X: Tensor, batch_size: int = 512) -> Outp
     parts = [model.outputs(X[i : i + batch_size]) for i in range(0, len(X), batch_size)]
     model.train(was_training)
     return Outputs(*(torch.cat(field) for field in zip(*parts)))
-from gdpd import cnn as _cnn  # noqa: E402,F401  (registers the convolutional architectures)
+from gdpd import cnn as _cnn  # noqa: F401  (registers the convolutional architectures)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import aeon.datasets._data_loaders as aeon_loaders
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from aeon.datasets import load_from_ts_file, save_to_ts_file
 
-import gdpd.data as data
+from gdpd import data
 from gdpd.data import (
     OFFLINE_UCR,
     OFFLINE_UEA,
@@ -23,7 +23,7 @@ from gdpd.data import (
 )
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load(name: str, standardise: bool = True) -> Dataset:
     """Load once per session: several tests inspect the same sets."""
     return load_dataset(name, standardise=standardise)

@@ -13,8 +13,8 @@ from sklearn.metrics import roc_auc_score
 from gdpd.metrics import (
     accuracy,
     auc_prc,
-    class_auc_prc,
     average_rank,
+    class_auc_prc,
     evaluate,
     fidelity,
     kl_divergence,
