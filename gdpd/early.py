@@ -456,6 +456,8 @@ def _row(dataset: str, seed: int, classifier: str, kind: str, method: str, resul
 def early_summary(frame: pd.DataFrame) -> pd.DataFrame:
     """Per classifier: accuracy, earliness and harmonic mean averaged over seeds, then over datasets.
 
+    Rows are grouped by kind (banks, aeon peers, fixed-prefix students, the teacher), best harmonic mean first.
+
     Only datasets where every classifier of the frame is scored are averaged, so every row covers the same datasets
     (``n_datasets``); ``n_seeds`` is the mean number of seeds per dataset behind a row (the aeon peers may be
     scored on fewer seeds than the students, see :func:`early_frame`).
@@ -469,4 +471,7 @@ def early_summary(frame: pd.DataFrame) -> pd.DataFrame:
     per_dataset["n_seeds"] = grouped["seed"].nunique()
     table = per_dataset.groupby(["kind", "classifier"]).mean()
     table["n_datasets"] = len(complete)
-    return table.sort_values("harmonic_mean", ascending=False)
+    kinds = {kind: i for i, kind in enumerate(("bank", "peer", "fixed", "teacher"))}
+    rank = [kinds.get(kind, len(kinds)) for kind in table.index.get_level_values("kind")]
+    return table.assign(_rank=rank).sort_values(["_rank", "harmonic_mean"], ascending=[True, False]).drop(
+        columns="_rank")
