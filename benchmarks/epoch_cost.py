@@ -16,39 +16,19 @@ import json
 import resource
 import subprocess
 import sys
-import time
 
 import torch
 
-from gdpd.methods import METHODS, MethodConfig, Stage, build_distiller
-from gdpd.models import LSTMClassifier, predict_outputs
-from gdpd.train import Split, batch_indices
+from gdpd import cost
+from gdpd.methods import METHODS
 
 
 def measure(method: str, size: int, epochs: int, length: int, threads: int) -> dict[str, float]:
-    """Train ``epochs // 2`` warm-up epochs, then as many distillation epochs, timing each stage."""
-    torch.set_num_threads(threads)
-    torch.manual_seed(0)
-    x, y = torch.randn(size, 1, length), torch.randint(0, 2, (size,))
-    teacher = LSTMClassifier(1, 2).eval()
-    train = Split(x, y, predict_outputs(teacher, x))
-    distiller = build_distiller(method, LSTMClassifier(1, 2), teacher.feature_dim, MethodConfig())
-    optimizer = torch.optim.Adam(distiller.parameters(), lr=1e-3)
-    generator = torch.Generator().manual_seed(0)
-    seconds = {}
-    for warmup in (True, False):
-        start = time.perf_counter()
-        for epoch in range(max(1, epochs // 2)):
-            for index in batch_indices(size, 64, generator):
-                terms = distiller(train.batch(index), Stage(epoch, warmup))
-                loss = torch.stack(list(terms.values())).sum()
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
-        seconds["warmup" if warmup else "distillation"] = (time.perf_counter() - start) / max(1, epochs // 2)
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"method": method, "size": size, "seconds_per_epoch": (seconds["warmup"] + seconds["distillation"]) / 2,
-            **{f"{stage}_seconds": value for stage, value in seconds.items()}, "peak_rss_mb": peak_mb}
+    """``gdpd.cost.measure``: ``epochs // 2`` warm-up epochs, then as many distillation epochs, each stage timed."""
+    costs = cost.measure(cost.CostConfig(method, cases=size, length=length, epochs=epochs, threads=threads))
+    stages = {"warmup_seconds": costs["warmup_s_per_epoch"], "distillation_seconds": costs["distillation_s_per_epoch"]}
+    return {"method": method, "size": size, "seconds_per_epoch": sum(stages.values()) / 2, **stages,
+            "peak_rss_mb": costs["peak_rss_mb"]}
 
 
 def measure_fit(method: str, dataset: str, epochs: int, threads: int) -> dict[str, float]:

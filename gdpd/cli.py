@@ -1,4 +1,4 @@
-"""Command line: ``gdpd run | methods | presets | grid | table | early | export | rerun``."""
+"""Command line: ``gdpd run | methods | presets | grid | table | early | cost | export | rerun``."""
 
 from __future__ import annotations
 
@@ -109,6 +109,13 @@ def build_parser() -> argparse.ArgumentParser:
     _store_argument(p_early)
     _compute_arguments(p_early)
 
+    p_cost = commands.add_parser(
+        "cost", help="measure each method's training time, peak memory and inference cost (the cost chapter)"
+    )
+    p_cost.add_argument("--methods", nargs="+", help="restrict to these methods (default: all)")
+    p_cost.add_argument("--no-compute", action="store_true", help="only print what is stored")
+    _store_argument(p_cost)
+
     p_export = commands.add_parser("export", help="write a preset's records in aeon.benchmarking's results layout")
     p_export.add_argument("path", help="folder to write <path>/classification/<measure>/<Estimator>_<measure>.csv")
     p_export.add_argument("--preset", default="book")
@@ -200,6 +207,20 @@ def _cmd_early(args: argparse.Namespace) -> None:
     print(early_summary(frame).round(3).to_string())
 
 
+def _cmd_cost(args: argparse.Namespace) -> None:
+    from gdpd.cost import chapter_configs, cost_frame
+
+    configs = [c for c in chapter_configs() if args.methods is None or c.method in args.methods]
+    if not configs:
+        raise ValueError(f"no cost measurement for methods {args.methods}; `gdpd methods` lists them")
+    frame = cost_frame(configs, ResultStore(args.results), compute=not args.no_compute, progress=True)
+    if frame.empty:
+        raise LookupError("no cost measurement stored yet; run `gdpd cost` without --no-compute")
+    columns = ["method", "cases", "batch_size", "hidden", "s_per_step", "distillation_s_per_epoch", "peak_rss_mb",
+               "inference_s_per_100"]
+    print(frame[columns].round(4).to_string(index=False))
+
+
 def _cmd_export(args: argparse.Namespace) -> None:
     from gdpd.export import export_aeon
     from gdpd.results import preset_frame
@@ -229,7 +250,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"{preset.name}: {preset.description} ({len(preset.grid())} cells)")
         else:
             commands = {"run": _cmd_run, "grid": _cmd_grid, "table": _cmd_table, "early": _cmd_early,
-                        "export": _cmd_export, "rerun": _cmd_rerun}
+                        "cost": _cmd_cost, "export": _cmd_export, "rerun": _cmd_rerun}
             commands[args.command](args)
     except (DatasetError, ValueError, LookupError) as error:
         print(f"gdpd: error: {error}", file=sys.stderr)

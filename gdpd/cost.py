@@ -1,0 +1,162 @@
+"""What each distillation method costs: training time per step and per epoch, peak memory, and inference.
+
+The costs are measured on synthetic series of the book's shape (one channel, ``length`` steps, LSTM students and
+teacher) so that they depend on the method alone. Each measurement runs in a fresh Python process, so its peak
+resident memory (``ru_maxrss``) is its own. Training is timed separately for the warm-up stage (cross-entropy only,
+plus the prior's fit for GDPD) and the distillation stage; inference is the deployed student's forward pass over
+``inference_cases`` series, which is the same network for every method (distillation adds no inference cost).
+
+Results are stored as JSON under ``<store>/cost/<key>.json`` with the configuration and provenance, so the cost
+chapter renders from them and ``gdpd cost`` recomputes only what is missing.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import pandas as pd
+import torch
+
+from gdpd.methods import METHODS, MethodConfig, Stage, build_distiller
+from gdpd.models import LSTMClassifier, count_parameters, predict_outputs
+from gdpd.provenance import provenance
+from gdpd.store import ResultStore, atomic_write_text, config_key
+from gdpd.train import Split, batch_indices
+
+__all__ = ["CostConfig", "chapter_configs", "cost_frame", "measure", "measure_in_subprocess"]
+
+
+@dataclass(frozen=True)
+class CostConfig:
+    """One cost measurement: a method at a training-set size, series length, student width and batch size."""
+
+    method: str
+    cases: int = 64
+    length: int = 100
+    hidden: int = 100
+    layers: int = 3
+    batch_size: int = 64
+    epochs: int = 4
+    inference_cases: int = 256
+    threads: int = 1
+
+    def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise ValueError(f"unknown method {self.method!r}; `gdpd methods` lists them: {', '.join(METHODS)}")
+        if self.epochs < 2 or self.cases < 2 or self.batch_size < 2:
+            raise ValueError("epochs, cases and batch_size must be >= 2 (one warm-up and one distillation epoch)")
+
+    def key(self) -> str:
+        return config_key(asdict(self))
+
+
+BOOK_SHAPE = {"cases": 128, "length": 100, "hidden": 100, "layers": 3, "batch_size": 64}
+SCALING_METHODS = ("kd", "gdpd")
+BATCH_SIZES = (16, 64, 256)
+WIDTHS = (32, 100, 200)
+
+
+def chapter_configs(methods: tuple[str, ...] = tuple(METHODS)) -> list[CostConfig]:
+    """The cost chapter's measurements: every method at the book's shape, then Base-KD and GDPD by batch size (on
+    256 series) and by student width (LSTM units, three layers)."""
+    configs = [CostConfig(method, **BOOK_SHAPE) for method in methods]
+    configs += [CostConfig(m, **{**BOOK_SHAPE, "cases": 256, "batch_size": b}) for m in SCALING_METHODS
+                for b in BATCH_SIZES]
+    configs += [CostConfig(m, **{**BOOK_SHAPE, "hidden": w}) for m in SCALING_METHODS for w in WIDTHS]
+    return list(dict.fromkeys(configs))
+
+
+def measure(config: CostConfig) -> dict[str, Any]:
+    """Time ``epochs // 2`` warm-up epochs, as many distillation epochs, and the student's inference, in this process.
+
+    Returns seconds per epoch of each stage, seconds per distillation step (one optimiser step on one batch), the
+    student's inference seconds per 100 series, its parameter count, and this process's peak resident memory in MB.
+    """
+    torch.set_num_threads(config.threads)
+    torch.manual_seed(0)
+    x = torch.randn(config.cases, 1, config.length)
+    y = torch.randint(0, 2, (config.cases,))
+    teacher = LSTMClassifier(1, 2, hidden=100, layers=3).eval()
+    train = Split(x, y, predict_outputs(teacher, x))
+    student = LSTMClassifier(1, 2, hidden=config.hidden, layers=config.layers)
+    distiller = build_distiller(config.method, student, teacher.feature_dim, MethodConfig())
+    optimizer = torch.optim.Adam(distiller.parameters(), lr=1e-3)
+    generator = torch.Generator().manual_seed(0)
+    per_epoch: dict[str, float] = {}
+    steps = 0
+    for warmup in (True, False):
+        started = time.perf_counter()
+        for epoch in range(config.epochs // 2):
+            for index in batch_indices(config.cases, config.batch_size, generator):
+                terms = distiller(train.batch(index), Stage(epoch, warmup))
+                loss = torch.stack(list(terms.values())).sum()
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                steps += not warmup
+        per_epoch["warmup" if warmup else "distillation"] = (time.perf_counter() - started) / (config.epochs // 2)
+    cases = torch.randn(config.inference_cases, 1, config.length)
+    predict_outputs(student, cases)
+    started = time.perf_counter()
+    predict_outputs(student, cases)
+    inference = (time.perf_counter() - started) / config.inference_cases * 100
+    return {
+        "warmup_s_per_epoch": per_epoch["warmup"],
+        "distillation_s_per_epoch": per_epoch["distillation"],
+        "s_per_step": per_epoch["distillation"] * (config.epochs // 2) / steps,
+        "inference_s_per_100": inference,
+        "student_parameters": count_parameters(student),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def measure_in_subprocess(config: CostConfig) -> dict[str, Any]:
+    """:func:`measure` in a fresh interpreter, so the peak memory is the measurement's own."""
+    command = [sys.executable, "-m", "gdpd.cost", json.dumps(asdict(config))]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"cost measurement of {config} failed:\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout)
+
+
+def cost_frame(
+    configs: list[CostConfig], store: ResultStore | None = None, compute: bool = False, progress: bool = False
+) -> pd.DataFrame:
+    """One row per configuration: its fields and measured costs, read from ``<store>/cost`` or measured there.
+
+    With ``compute=False`` configurations not yet measured are left out.
+    """
+    from tqdm.auto import tqdm
+
+    store = store if store is not None else ResultStore()
+    rows = []
+    for config in tqdm(configs, desc="cost", unit="measurement", disable=not progress):
+        path = store.root / "cost" / f"{config.key()}.json"
+        record = _read(path, config)
+        if record is None and compute:
+            record = {"key": config.key(), "config": asdict(config), "metrics": measure_in_subprocess(config),
+                      "provenance": provenance(torch.device("cpu"))}
+            atomic_write_text(path, json.dumps(record, indent=1, sort_keys=True) + "\n")
+            record = _read(path, config)  # rows read as they are stored, whether measured now or before
+        if record is not None:
+            rows.append({**record["config"], **record["metrics"], "created": record["provenance"]["created"]})
+    return pd.DataFrame(rows)
+
+
+def _read(path: Any, config: CostConfig) -> dict[str, Any] | None:
+    try:
+        record = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    valid = isinstance(record, dict) and record.get("config") == asdict(config) and "metrics" in record
+    return record if valid and "provenance" in record else None
+
+
+if __name__ == "__main__":
+    print(json.dumps(measure(CostConfig(**json.loads(sys.argv[1])))))

@@ -1,0 +1,46 @@
+"""Cost measurements: what is measured, that it is stored once with provenance, and bad configurations."""
+
+import json
+
+import pytest
+
+from gdpd.cost import CostConfig, chapter_configs, cost_frame, measure
+from gdpd.methods import METHODS
+from gdpd.store import ResultStore
+
+TINY = {"cases": 8, "length": 12, "hidden": 8, "layers": 1, "batch_size": 4, "epochs": 2, "inference_cases": 16}
+
+
+def test_measure_reports_every_cost_and_the_student_is_the_same_network_for_every_method():
+    base, gdpd = measure(CostConfig("base", **TINY)), measure(CostConfig("gdpd", **TINY))
+    for costs in (base, gdpd):
+        assert costs["warmup_s_per_epoch"] > 0 and costs["distillation_s_per_epoch"] > 0
+        assert 0 < costs["s_per_step"] <= costs["distillation_s_per_epoch"]  # two steps per epoch here
+        assert costs["inference_s_per_100"] > 0 and costs["peak_rss_mb"] > 0
+    assert base["student_parameters"] == gdpd["student_parameters"] == 4 * 8 * (1 + 8 + 2) + 8 * 2 + 2
+
+
+def test_cost_frame_measures_once_in_a_fresh_process_and_reads_back(tmp_path):
+    store = ResultStore(tmp_path)
+    config = CostConfig("kd", **TINY)
+    assert cost_frame([config], store).empty
+    first = cost_frame([config], store, compute=True)
+    assert len(first) == 1 and first.loc[0, "method"] == "kd"
+    record = json.loads((tmp_path / "cost" / f"{config.key()}.json").read_text())
+    assert record["config"]["hidden"] == 8 and "git_commit" in record["provenance"]
+    assert cost_frame([config], store).equals(first)  # stored: not measured again
+
+
+def test_chapter_configs_cover_every_method_and_the_scaling_sweeps():
+    configs = chapter_configs()
+    assert {c.method for c in configs} == set(METHODS)
+    assert {c.batch_size for c in configs if c.method == "gdpd"} == {16, 64, 256}
+    assert {c.hidden for c in configs if c.method == "gdpd"} == {32, 100, 200}
+    assert len(configs) == len(set(configs))
+
+
+def test_bad_configurations_are_refused():
+    with pytest.raises(ValueError, match="unknown method"):
+        CostConfig("nope")
+    with pytest.raises(ValueError, match=">= 2"):
+        CostConfig("kd", epochs=1)
