@@ -357,3 +357,32 @@ def history_frame(store: ResultStore, frame: pd.DataFrame, column: str) -> pd.Da
             if column in epoch:
                 rows.append({**run._asdict(), "epoch": int(epoch["epoch"]), column: epoch[column]})
     return pd.DataFrame(rows, columns=[*fields, "epoch", column])
+
+
+def open_chapter(preset_name: str, compute_missing: bool = False, workers: int = 2) -> tuple[Preset, ResultStore,
+                                                                                               Selection]:
+    """A results chapter's first step: the preset, the store, and the selection it analyses.
+
+    With ``compute_missing`` the cells the store lacks are trained first (``workers`` Dask processes).
+    """
+    from gdpd.experiment import get_preset
+    from gdpd.grid import run_grid
+    from gdpd.results import missing_cells
+
+    preset = get_preset(preset_name)
+    store = ResultStore()
+    if compute_missing:
+        run_grid(missing_cells(store, preset.grid()), store, workers=workers)
+    return preset, store, select_analysis(store, preset)
+
+
+def coverage_note(selection: Selection, preset: Preset) -> str:
+    """One Markdown sentence: how much of ``preset``'s grid is stored and which analysis rule applies."""
+    grid = (f"{len(preset.datasets)} datasets, earliness {', '.join(f'{e:g}' for e in preset.earliness)}, "
+            f"{len(preset.seeds)} seeds" + (f", {len(preset.variants)} settings" if len(preset.variants) > 1 else ""))
+    head = (f"The store holds **{selection.n_stored} of the {selection.n_grid} cells** of the `{preset.name}` grid "
+            f"({grid}); ")
+    if selection.empty:
+        return head + f"no complete block yet: compute them with `gdpd grid --preset {preset.name} --workers 2`."
+    return head + (f"the analysis uses the rule *{selection.rule}* ({selection.n_complete_blocks} complete "
+                   "(dataset, earliness, seed) blocks).")

@@ -258,3 +258,12 @@ def test_history_frame_reads_each_runs_epochs(tmp_path, preset):
     assert len(history) == len(frame)  # one epoch per fake record
     assert (history["val_loss"] == 1.0).all() and set(history["key"]) == set(frame["key"])
     assert report.history_frame(store, frame, "alpha").empty
+
+
+def test_coverage_note_names_the_counts_and_the_rule(tmp_path, preset):
+    store = ResultStore(tmp_path)
+    empty = report.coverage_note(report.select_analysis(store, preset), preset)
+    assert "**0 of the 32 cells**" in empty and "gdpd grid --preset smoke" in empty
+    fill(store, preset, all_cells(preset, (1,)))
+    note = report.coverage_note(report.select_analysis(store, preset), preset)
+    assert "**16 of the 32 cells**" in note and "*complete seeds*" in note and "4 complete" in note
