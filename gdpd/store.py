@@ -75,28 +75,36 @@ class ResultStore:
         return self.root / "teachers" / f"{safe_name(dataset)}-{key}{suffix}"
 
     @staticmethod
-    def read_record(path: Path) -> dict[str, Any] | None:
-        """The record at ``path``, or ``None`` when it is absent, partial, corrupt or mislabelled."""
+    def read_record(path: Path, fields: tuple[str, ...] = RECORD_FIELDS) -> dict[str, Any] | None:
+        """The record at ``path``, or ``None`` when it is absent, partial, corrupt or mislabelled.
+
+        A record is valid when it parses, holds every one of ``fields``, and its ``key`` is both the file's name and
+        the hash of its ``config``.
+        """
         try:
             record = json.loads(path.read_text())
         except (OSError, ValueError):
             return None
-        if not isinstance(record, dict) or any(field not in record for field in RECORD_FIELDS):
+        if not isinstance(record, dict) or any(field not in record for field in fields):
             return None
         if record["key"] != path.stem or config_key(record["config"]) != record["key"]:
             return None
         return record
 
+    @staticmethod
+    def _check(record: dict[str, Any], fields: tuple[str, ...]) -> None:
+        missing = [field for field in fields if field not in record]
+        if missing:
+            raise ValueError(f"record lacks {missing}; only complete results are stored")
+        if config_key(record["config"]) != record["key"]:
+            raise ValueError("record key does not match its configuration; refusing to store it")
+
     def get(self, dataset: str, key: str) -> dict[str, Any] | None:
         return self.read_record(self.run_path(dataset, key))
 
     def put(self, record: dict[str, Any]) -> Path:
-        """Store a complete record; refuses one whose key does not match its configuration."""
-        missing = [field for field in RECORD_FIELDS if field not in record]
-        if missing:
-            raise ValueError(f"record lacks {missing}; only complete runs are stored")
-        if config_key(record["config"]) != record["key"]:
-            raise ValueError("record key does not match its configuration; refusing to store it")
+        """Store a complete run record; refuses one whose key does not match its configuration."""
+        self._check(record, RECORD_FIELDS)
         path = self.run_path(record["config"]["dataset"], record["key"])
         atomic_write_text(path, json.dumps(record, sort_keys=True, separators=(",", ":")) + "\n")
         return path
@@ -106,22 +114,11 @@ class ResultStore:
 
     def get_early(self, dataset: str, key: str) -> dict[str, Any] | None:
         """The early-classifier record ``key``, or ``None`` when it is absent, partial, corrupt or mislabelled."""
-        path = self.early_path(dataset, key)
-        try:
-            record = json.loads(path.read_text())
-        except (OSError, ValueError):
-            return None
-        if not isinstance(record, dict) or any(field not in record for field in EARLY_FIELDS):
-            return None
-        return record if record["key"] == key == config_key(record["config"]) else None
+        return self.read_record(self.early_path(dataset, key), EARLY_FIELDS)
 
     def put_early(self, record: dict[str, Any]) -> Path:
         """Store an early-classifier record (fields ``EARLY_FIELDS``; the key hashes its configuration)."""
-        missing = [field for field in EARLY_FIELDS if field not in record]
-        if missing:
-            raise ValueError(f"early-classifier record lacks {missing}; only complete results are stored")
-        if config_key(record["config"]) != record["key"]:
-            raise ValueError("record key does not match its configuration; refusing to store it")
+        self._check(record, EARLY_FIELDS)
         path = self.early_path(record["config"]["dataset"], record["key"])
         atomic_write_text(path, json.dumps(record, sort_keys=True, indent=1) + "\n")
         return path
