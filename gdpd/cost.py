@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -42,7 +43,7 @@ class CostConfig:
     hidden: int = 100
     layers: int = 3
     batch_size: int = 64
-    epochs: int = 4
+    epochs: int = 8
     inference_cases: int = 256
     threads: int = 1
 
@@ -75,7 +76,8 @@ def chapter_configs(methods: tuple[str, ...] = tuple(METHODS)) -> list[CostConfi
 def measure(config: CostConfig) -> dict[str, Any]:
     """Time ``epochs // 2`` warm-up epochs, as many distillation epochs, and the student's inference, in this process.
 
-    Returns seconds per epoch of each stage, seconds per distillation step (one optimiser step on one batch), the
+    Returns seconds per epoch of each stage, the median seconds per distillation step (one optimiser step on one
+    batch; the median resists the odd slow step of a shared machine), the
     student's inference seconds per 100 series, its parameter count, and this process's peak resident memory in MB.
     """
     torch.set_num_threads(config.threads)
@@ -89,17 +91,19 @@ def measure(config: CostConfig) -> dict[str, Any]:
     optimizer = torch.optim.Adam(distiller.parameters(), lr=1e-3)
     generator = torch.Generator().manual_seed(0)
     per_epoch: dict[str, float] = {}
-    steps = 0
+    step_seconds: list[float] = []
     for warmup in (True, False):
         started = time.perf_counter()
         for epoch in range(config.epochs // 2):
             for index in batch_indices(config.cases, config.batch_size, generator):
+                step_started = time.perf_counter()
                 terms = distiller(train.batch(index), Stage(epoch, warmup))
                 loss = torch.stack(list(terms.values())).sum()
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 optimizer.step()
-                steps += not warmup
+                if not warmup:
+                    step_seconds.append(time.perf_counter() - step_started)
         per_epoch["warmup" if warmup else "distillation"] = (time.perf_counter() - started) / (config.epochs // 2)
     cases = torch.randn(config.inference_cases, 1, config.length)
     predict_outputs(student, cases)
@@ -109,7 +113,7 @@ def measure(config: CostConfig) -> dict[str, Any]:
     return {
         "warmup_s_per_epoch": per_epoch["warmup"],
         "distillation_s_per_epoch": per_epoch["distillation"],
-        "s_per_step": per_epoch["distillation"] * (config.epochs // 2) / steps,
+        "s_per_step": statistics.median(step_seconds),
         "inference_s_per_100": inference,
         "student_parameters": count_parameters(student),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
