@@ -27,7 +27,7 @@ import torch
 from gdpd.methods import METHODS, MethodConfig, Stage, build_distiller
 from gdpd.models import LSTMClassifier, count_parameters, predict_outputs
 from gdpd.provenance import provenance
-from gdpd.store import ResultStore, atomic_write_text, config_key
+from gdpd.store import ResultStore, config_key
 from gdpd.train import Split, batch_indices
 
 __all__ = ["CostConfig", "chapter_configs", "cost_frame", "measure", "measure_in_subprocess"]
@@ -141,25 +141,15 @@ def cost_frame(
     store = store if store is not None else ResultStore()
     rows = []
     for config in tqdm(configs, desc="cost", unit="measurement", disable=not progress):
-        path = store.root / "cost" / f"{config.key()}.json"
-        record = _read(path, config)
+        record = store.get_side("cost", config.key())
         if record is None and compute:
             record = {"key": config.key(), "config": asdict(config), "metrics": measure_in_subprocess(config),
                       "provenance": provenance(torch.device("cpu"))}
-            atomic_write_text(path, json.dumps(record, indent=1, sort_keys=True) + "\n")
-            record = _read(path, config)  # rows read as they are stored, whether measured now or before
+            store.put_side("cost", record)
+            record = store.get_side("cost", config.key())  # rows read as stored, whether measured now or before
         if record is not None:
             rows.append({**record["config"], **record["metrics"], "created": record["provenance"]["created"]})
     return pd.DataFrame(rows)
-
-
-def _read(path: Any, config: CostConfig) -> dict[str, Any] | None:
-    try:
-        record = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
-    valid = isinstance(record, dict) and record.get("config") == asdict(config) and "metrics" in record
-    return record if valid and "provenance" in record else None
 
 
 if __name__ == "__main__":

@@ -50,9 +50,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BANK_LEVELS",
+    "BankReference",
     "EarlyResult",
     "StudentBank",
     "bank_record",
+    "bank_reference",
     "choose_threshold",
     "early_frame",
     "early_summary",
@@ -105,6 +107,10 @@ class EarlyResult:
     predictions: np.ndarray
     stopping: np.ndarray
     threshold: float | None = None
+
+    def scores(self) -> dict[str, float]:
+        """``accuracy``, ``earliness`` and ``harmonic_mean``, as stored and tabulated."""
+        return {"accuracy": self.accuracy, "earliness": self.earliness, "harmonic_mean": self.harmonic_mean}
 
 
 def score_early(
@@ -242,6 +248,35 @@ def bank_record(
     return run(config, store, device, recompute=record is not None)
 
 
+@dataclass(frozen=True, eq=False)
+class BankReference:
+    """What every bank of one dataset shares: the split labels, the teacher's probabilities on the full validation
+    and test series (earliness 1), and the series length that turns nominal levels into fractions seen."""
+
+    labels: dict[str, np.ndarray]
+    teacher: dict[str, np.ndarray]
+    length: int
+
+
+def bank_reference(
+    preset: Preset, dataset: str, store: ResultStore | None = None, device: str | torch.device = "cpu"
+) -> BankReference:
+    """The dataset's splits and the answers of ``preset``'s cached teacher (trained and cached when absent).
+
+    Neither depends on the student's method, seed or level: the validation split is seeded
+    (``RunConfig.split_seed``) and the teacher is shared by every run of the preset on ``dataset``.
+    """
+    config = preset.config(dataset, BANK_LEVELS[0], "base", preset.seeds[0])
+    torch_device = resolve_device(device)
+    data = prepare(config, torch_device)
+    teacher, _ = get_teacher(config, data, store, torch_device)
+    return BankReference(
+        labels={split: data.labels[split].cpu().numpy() for split in BANK_SPLITS},
+        teacher={split: _probabilities(predict_outputs(teacher, data.full[split]).logits) for split in BANK_SPLITS},
+        length=data.dataset.length,
+    )
+
+
 def student_bank(
     preset: Preset,
     dataset: str,
@@ -255,32 +290,33 @@ def student_bank(
     """One ``method`` student per earliness level of ``preset``, closed by the dataset's teacher at earliness 1.
 
     The students' probabilities come from their stored run records (:func:`bank_record`), so a bank over the book
-    preset's levels reuses the book's runs; the teacher is the preset's cached teacher, which answers on the full
-    validation and test series. The validation split is seeded (``RunConfig.split_seed``), so every level scores
-    the same cases.
+    preset's levels reuses the book's runs; the teacher and the labels come from :func:`bank_reference`.
 
     Raises:
-        ValueError: if a level lies outside (0, 1) or the levels repeat.
+        ValueError: if a level lies outside (0, 1) or the levels repeat, or a record scores other cases.
         LookupError: if ``compute`` is false and a level's record is not stored.
     """
     levels = _check_levels(earliness_levels)
     store = store if store is not None else ResultStore()
-    configs = [preset.config(dataset, level, method, seed) for level in levels]
-    records = [bank_record(config, store, compute, device) for config in configs]
-    torch_device = resolve_device(device)
-    data = prepare(configs[-1], torch_device)
-    teacher, _ = get_teacher(configs[-1], data, store, torch_device)
-    labels = {split: data.labels[split].cpu().numpy() for split in BANK_SPLITS}
+    records = {level: bank_record(preset.config(dataset, level, method, seed), store, compute, device)
+               for level in levels}
+    return _assemble(dataset, method, seed, records, bank_reference(preset, dataset, store, device))
+
+
+def _assemble(
+    dataset: str, method: str, seed: int, records: dict[float, dict[str, Any]], reference: BankReference
+) -> StudentBank:
+    """A :class:`StudentBank` from the students' run records by level and the dataset's reference."""
     probas: dict[float, dict[str, np.ndarray]] = {}
     fractions: dict[float, float] = {}
-    for level, record in zip(levels, records):
+    for level, record in records.items():
         probas[level] = {split: np.asarray(record["probabilities"][split], dtype=float) for split in BANK_SPLITS}
-        if any(len(probas[level][split]) != len(labels[split]) for split in BANK_SPLITS):
+        if any(len(probas[level][split]) != len(reference.labels[split]) for split in BANK_SPLITS):
             raise ValueError(f"the {dataset} record at e={level:g} scores other cases than the bank's splits")
-        fractions[level] = prefix_length(data.dataset.length, level) / data.dataset.length
-    probas[1.0] = {split: _probabilities(predict_outputs(teacher, data.full[split]).logits) for split in BANK_SPLITS}
+        fractions[level] = prefix_length(reference.length, level) / reference.length
+    probas[1.0] = reference.teacher
     fractions[1.0] = 1.0
-    return StudentBank(dataset, method, seed, probas, fractions, labels)
+    return StudentBank(dataset, method, seed, probas, fractions, reference.labels)
 
 
 def evaluate_bank(
@@ -323,6 +359,13 @@ PEER_ESTIMATORS = ("tsf", "default")
 PEER_TREES = 100
 
 
+def _check_peer(name: str, estimator: str) -> None:
+    if name not in PEER_LABELS:
+        raise ValueError(f"unknown early classifier {name!r}; choose one of {', '.join(PEER_LABELS)}")
+    if estimator not in PEER_ESTIMATORS:
+        raise ValueError(f"unknown peer estimator {estimator!r}; choose one of {', '.join(PEER_ESTIMATORS)}")
+
+
 def make_peer(name: str, seed: int, estimator: str = "tsf") -> BaseEarlyClassifier:
     """aeon's early classifier ``name`` at aeon's default classification points, with ``random_state=seed``.
 
@@ -341,10 +384,7 @@ def make_peer(name: str, seed: int, estimator: str = "tsf") -> BaseEarlyClassifi
     from aeon.classification.early_classification import TEASER, ProbabilityThresholdEarlyClassifier
     from aeon.classification.interval_based import TimeSeriesForestClassifier
 
-    if name not in PEER_LABELS:
-        raise ValueError(f"unknown early classifier {name!r}; choose one of {', '.join(PEER_LABELS)}")
-    if estimator not in PEER_ESTIMATORS:
-        raise ValueError(f"unknown peer estimator {estimator!r}; choose one of {', '.join(PEER_ESTIMATORS)}")
+    _check_peer(name, estimator)
     base = None if estimator == "default" else TimeSeriesForestClassifier(n_estimators=PEER_TREES, random_state=seed)
     if name == "teaser":
         return TEASER(estimator=base, random_state=seed)
@@ -365,14 +405,10 @@ def peer_record(
     The series are loaded exactly as the students' (``max_length`` resampling), so earliness fractions compare.
     Computed and stored when absent and ``compute`` is true; ``None`` when absent otherwise.
     """
-    if name not in PEER_LABELS or estimator not in PEER_ESTIMATORS:
-        raise ValueError(
-            f"unknown early classifier {name!r} or estimator {estimator!r}; choose from {', '.join(PEER_LABELS)} "
-            f"and {', '.join(PEER_ESTIMATORS)}"
-        )
+    _check_peer(name, estimator)
     config = {"classifier": name, "estimator": estimator, "dataset": dataset, "seed": seed, "max_length": max_length}
     key = config_key(config)
-    stored = store.get_early(dataset, key)
+    stored = store.get_side("early", key, dataset)
     if stored is not None or not compute:
         return stored
     started = time.perf_counter()
@@ -380,10 +416,10 @@ def peer_record(
     record = {
         "key": key,
         "config": config,
-        "metrics": {"accuracy": result.accuracy, "earliness": result.earliness, "harmonic_mean": result.harmonic_mean},
+        "metrics": result.scores(),
         "provenance": {**provenance(torch.device("cpu")), "wall_seconds": time.perf_counter() - started},
     }
-    store.put_early(record)
+    store.put_side("early", record, dataset)
     return record
 
 
@@ -413,33 +449,37 @@ def early_frame(
     store = store if store is not None else ResultStore()
     levels = _check_levels(earliness_levels)
     rows: list[dict[str, Any]] = []
+    references: dict[str, BankReference] = {}
     blocks = [(dataset, seed) for dataset in datasets for seed in seeds]
     for dataset, seed in tqdm(blocks, desc="early classifiers", unit="block", disable=not progress):
-        teacher_row: dict[str, Any] | None = None
+        banks = []
         for method in methods:
             try:
-                bank = student_bank(preset, dataset, method, seed, levels, store, compute, device)
+                records = {level: bank_record(preset.config(dataset, level, method, seed), store, compute, device)
+                           for level in levels}
             except LookupError:
                 continue
-            label = METHOD_LABELS.get(method, method)
+            if dataset not in references:  # one teacher and one split per dataset, whatever the method and seed
+                references[dataset] = bank_reference(preset, dataset, store, device)
+            banks.append(_assemble(dataset, method, seed, records, references[dataset]))
+        for bank in banks:
+            label = METHOD_LABELS.get(bank.method, bank.method)
             for level in levels:
                 predictions = bank.probas[level]["test"].argmax(axis=1)
                 result = score_early(predictions, np.full(len(predictions), bank.fractions[level]),
                                      bank.labels["test"])
-                rows.append(_row(dataset, seed, f"{label} e={level:g}", "fixed", method, result))
-            rows.append(_row(dataset, seed, f"{label} bank", "bank", method,
-                             evaluate_bank(bank, bank.labels["val"], bank.labels["test"])))
-            teacher = score_early(bank.probas[1.0]["test"].argmax(axis=1), np.ones(len(bank.labels["test"])),
-                                  bank.labels["test"])
-            teacher_row = _row(dataset, seed, "teacher (full series)", "teacher", "teacher", teacher)
-        if teacher_row is not None:
-            rows.append(teacher_row)
+                rows.append(_row(dataset, seed, f"{label} e={level:g}", "fixed", bank.method, result.scores()))
+            result = evaluate_bank(bank, bank.labels["val"], bank.labels["test"])
+            rows.append(_row(dataset, seed, f"{label} bank", "bank", bank.method, result.scores(), result.threshold))
+        if banks:
+            labels = banks[0].labels["test"]
+            teacher = score_early(banks[0].probas[1.0]["test"].argmax(axis=1), np.ones(len(labels)), labels)
+            rows.append(_row(dataset, seed, "teacher (full series)", "teacher", "teacher", teacher.scores()))
         for name in peers if peer_seeds is None or seed in peer_seeds else ():
             max_length = preset.config(dataset, levels[0], "base", seed).max_length
             record = peer_record(name, dataset, seed, store, compute, max_length, peer_estimator)
             if record is not None:
-                rows.append({"dataset": dataset, "seed": seed, "classifier": PEER_LABELS[name], "kind": "peer",
-                             "method": name, **record["metrics"], "threshold": None})
+                rows.append(_row(dataset, seed, PEER_LABELS[name], "peer", name, record["metrics"]))
     return pd.DataFrame(rows, columns=EARLY_COLUMNS)
 
 
@@ -447,10 +487,10 @@ EARLY_COLUMNS = ["dataset", "seed", "classifier", "kind", "method", "accuracy", 
                  "threshold"]
 
 
-def _row(dataset: str, seed: int, classifier: str, kind: str, method: str, result: EarlyResult) -> dict[str, Any]:
-    return {"dataset": dataset, "seed": seed, "classifier": classifier, "kind": kind, "method": method,
-            "accuracy": result.accuracy, "earliness": result.earliness, "harmonic_mean": result.harmonic_mean,
-            "threshold": result.threshold}
+def _row(dataset: str, seed: int, classifier: str, kind: str, method: str, scores: Mapping[str, float],
+         threshold: float | None = None) -> dict[str, Any]:
+    return {"dataset": dataset, "seed": seed, "classifier": classifier, "kind": kind, "method": method, **scores,
+            "threshold": threshold}
 
 
 def early_summary(frame: pd.DataFrame) -> pd.DataFrame:

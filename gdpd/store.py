@@ -6,6 +6,7 @@ Layout under the root (``data/results`` by default, or ``$GDPD_RESULTS``)::
     teachers/<dataset>-<key>.pt    cached teacher weights (recomputed deterministically when absent)
     teachers/<dataset>-<key>.json  the teacher's configuration and metrics
     early/<dataset>/<key>.json     one record per aeon early classifier scored (early-classification chapter)
+    cost/<key>.json                one record per cost measurement (cost chapter)
 
 A record is written to a temporary file in the same folder and renamed into place, so a crash leaves either the whole
 record or none; a file that does not parse or whose key does not match its content is treated as missing.
@@ -25,7 +26,7 @@ from gdpd.provenance import REPO_ROOT
 
 DEFAULT_ROOT = REPO_ROOT / "data" / "results"
 RECORD_FIELDS = ("key", "config", "metrics", "training", "provenance")
-EARLY_FIELDS = ("key", "config", "metrics", "provenance")
+SIDE_FIELDS = ("key", "config", "metrics", "provenance")
 
 
 def config_key(config: dict[str, Any]) -> str:
@@ -109,17 +110,21 @@ class ResultStore:
         atomic_write_text(path, json.dumps(record, sort_keys=True, separators=(",", ":")) + "\n")
         return path
 
-    def early_path(self, dataset: str, key: str) -> Path:
-        return self.root / "early" / safe_name(dataset) / f"{key}.json"
+    def side_path(self, kind: str, key: str, group: str | None = None) -> Path:
+        """Where a record of another kind than runs lives: ``<kind>/[<group>/]<key>.json``."""
+        folder = self.root / kind if group is None else self.root / kind / safe_name(group)
+        return folder / f"{key}.json"
 
-    def get_early(self, dataset: str, key: str) -> dict[str, Any] | None:
-        """The early-classifier record ``key``, or ``None`` when it is absent, partial, corrupt or mislabelled."""
-        return self.read_record(self.early_path(dataset, key), EARLY_FIELDS)
+    def get_side(self, kind: str, key: str, group: str | None = None) -> dict[str, Any] | None:
+        """The ``kind`` record ``key`` (fields ``SIDE_FIELDS``), or ``None`` when absent, partial, corrupt or
+        mislabelled."""
+        return self.read_record(self.side_path(kind, key, group), SIDE_FIELDS)
 
-    def put_early(self, record: dict[str, Any]) -> Path:
-        """Store an early-classifier record (fields ``EARLY_FIELDS``; the key hashes its configuration)."""
-        self._check(record, EARLY_FIELDS)
-        path = self.early_path(record["config"]["dataset"], record["key"])
+    def put_side(self, kind: str, record: dict[str, Any], group: str | None = None) -> Path:
+        """Store a ``kind`` record: an early classifier's score, a cost measurement (fields ``SIDE_FIELDS``; the key
+        hashes its configuration)."""
+        self._check(record, SIDE_FIELDS)
+        path = self.side_path(kind, record["key"], group)
         atomic_write_text(path, json.dumps(record, sort_keys=True, indent=1) + "\n")
         return path
 

@@ -184,7 +184,7 @@ def test_peer_record_is_stored_once_and_read_back(tmp_path, fast_peers):
     record = peer_record("probability-threshold", "UnitTest", 1, store)
     assert 0 < record["metrics"]["earliness"] <= 1
     assert peer_record("probability-threshold", "UnitTest", 1, store, compute=False) == record
-    path = store.early_path("UnitTest", record["key"])
+    path = store.side_path("early", record["key"], "UnitTest")
     path.write_text(path.read_text()[:40])  # a partial file reads as missing
     assert peer_record("probability-threshold", "UnitTest", 1, store, compute=False) is None
     with pytest.raises(ValueError, match="unknown early classifier"):
@@ -213,3 +213,14 @@ def test_early_frame_reads_back_what_it_computed_and_summarises_complete_blocks(
     assert summary.loc[(first["kind"], first["classifier"]), "n_seeds"] == 2
     only_students = early_frame(*args, peer_seeds=[2], **kwargs)
     assert "peer" not in set(only_students["kind"])
+
+
+def test_early_frame_loads_each_datasets_teacher_once(tmp_path, fast_peers, monkeypatch):
+    store = ResultStore(tmp_path)
+    calls = []
+    real = early.bank_reference
+    monkeypatch.setattr(early, "bank_reference", lambda *args: calls.append(args[1]) or real(*args))
+    frame = early_frame(get_preset("smoke"), ["UnitTest"], ["base", "gdpd"], [1, 24], store, peers=[],
+                        earliness_levels=(0.5, 0.75), compute=True)
+    assert set(frame["kind"]) == {"fixed", "bank", "teacher"} and frame["seed"].nunique() == 2
+    assert calls == ["UnitTest"]  # four banks, one teacher and one split
