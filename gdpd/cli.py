@@ -180,7 +180,8 @@ def _cmd_grid(args: argparse.Namespace) -> None:
 
 
 def _cmd_table(args: argparse.Namespace) -> None:
-    from gdpd.report import cell_means, select_analysis, table1, variant_means
+    from gdpd.report import cell_means, select_analysis, table1
+    from gdpd.variants import variant_means
 
     preset = get_preset(args.preset)
     selection = select_analysis(ResultStore(args.results), preset)

@@ -52,6 +52,11 @@ def checked_output(path: Path) -> str:
         ("07_multivariate", "uea"),
         ("08_architectures", "architectures"),
         ("11_ablation_alpha", "ablation-alpha"),
+        ("12_ablation_samples", "ablation-samples"),
+        ("13_ablation_warmup", "ablation-warmup"),
+        ("14_ablation_ddim", "ablation-ddim"),
+        ("15_ablation_conditioning", "ablation-conditioning"),
+        ("16_ablation_protocol", "ablation-protocol"),
         ("17_ablation_lambda", "ablation-lambda"),
     ],
 )

@@ -189,42 +189,6 @@ def test_paper_numbers_are_the_transcribed_table():
     assert paper["average_rank"].notna().sum() == 4
 
 
-def _variant_frame() -> pd.DataFrame:
-    """Two variants x two datasets x three seeds x two methods; kd = base + (0.01, 0.02, 0.03) by seed."""
-    rows = []
-    for variant, shift in (("default", 0.0), ("other", 0.1)):
-        for dataset, level in (("D1", 0.5), ("D2", 0.7)):
-            for i, seed in enumerate((1, 2, 3)):
-                base = level + shift + 0.001 * i
-                rows.append({"variant": variant, "dataset": dataset, "earliness": 0.4, "seed": seed,
-                             "method": "base", "auc_prc": base})
-                rows.append({"variant": variant, "dataset": dataset, "earliness": 0.4, "seed": seed,
-                             "method": "kd", "auc_prc": base + 0.01 * (i + 1)})
-    return pd.DataFrame(rows)
-
-
-def test_variant_means_average_seeds_then_datasets():
-    table = report.variant_means(_variant_frame(), "auc_prc")
-    assert table.loc[("default", 0.4), "base"] == pytest.approx(60.1)  # seed means 50.1 and 70.1
-    assert table.loc[("other", 0.4), "kd"] - table.loc[("default", 0.4), "kd"] == pytest.approx(10.0)
-    assert (table["n_datasets"] == 2).all()
-
-
-def test_paired_differences_golden_values():
-    frame = _variant_frame()
-    methods = report.paired_differences(frame, "auc_prc", "method", "base", within=("variant",))
-    for _, row in methods.iterrows():
-        assert row["n_pairs"] == 6 and row["wins"] == 6
-        assert row["mean_difference"] == pytest.approx(2.0)  # mean of 1, 2, 3 (x100) over both datasets
-        assert row["std"] == pytest.approx(np.std([1, 2, 3, 1, 2, 3], ddof=1))
-        assert row["p_wilcoxon"] == pytest.approx(0.03125)  # all six differences positive: 2 / 2**6
-    variants = report.paired_differences(frame, "auc_prc", "variant", "default", within=("method",))
-    assert list(variants["method"]) == ["base", "kd"]
-    assert variants["mean_difference"].to_numpy() == pytest.approx([10.0, 10.0])
-    same = frame.assign(auc_prc=0.5)
-    assert np.isnan(report.paired_differences(same, "auc_prc", "method", "base")["p_wilcoxon"].iloc[0])
-
-
 def test_weights_chosen_on_validation_or_on_test(tmp_path, preset):
     """Selecting lambda on the test split can only raise the test means: that gap is what the released script adds."""
     weighted = replace(preset, weights=(0.1, 1.0), seeds=(1,))

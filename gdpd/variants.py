@@ -1,0 +1,158 @@
+"""Comparing the settings of one preset: the ablation chapters and the chapters beyond univariate UCR.
+
+A *variant* is one named setting of a preset (``Preset.variants``, e.g. ``alpha = 0.5`` or ``LSTM3-100 -> LSTM2-32``);
+the ablation presets call the book's own setting ``default``. Every table here reads the frame of a
+:func:`gdpd.report.select_analysis` selection, so it only ever averages complete rows. Scores are x100 as in the paper.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from gdpd.report import labelled
+from gdpd.results import CELL, METHOD_LABELS
+
+DEFAULT = "default"
+
+
+def variant_means(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """Rows (variant, earliness), one column per method: the mean over datasets of the seed-mean ``metric`` x100,
+    over the datasets whose every method is stored for that variant (complete rows), and ``n_datasets``."""
+    cells = frame.groupby(["variant", *CELL], sort=False)[metric].mean().mul(100).unstack("method").dropna()
+    order = [m for m in METHOD_LABELS if m in cells.columns]
+    grouped = cells[order].groupby(["variant", "earliness"], sort=False)
+    table = grouped.mean()
+    table["n_datasets"] = grouped.size()
+    return table
+
+
+def paired_differences(
+    frame: pd.DataFrame,
+    metric: str,
+    factor: str,
+    reference: str,
+    within: tuple[str, ...] = (),
+    match: tuple[str, ...] = ("dataset", "earliness", "seed"),
+) -> pd.DataFrame:
+    """Each level of ``factor`` against ``reference``, on pairs of runs matched on ``match`` (x100).
+
+    For every group of ``within`` and every level ``v`` of ``factor`` (e.g. ``factor="method"``,
+    ``reference="base"``; or ``factor="variant"``, ``reference="default"``), the differences
+    ``d_i = x_i(v) - x_i(reference)`` over the matched pairs ``i`` give ``mean_difference``, its sample ``std``
+    (ddof 1), ``n_pairs``, ``wins`` (``d_i > 0``) and the two-sided Wilcoxon signed-rank p-value (Wilcoxon 1945;
+    zero differences dropped; missing when every difference is zero or fewer than two pairs remain). Pairs are runs,
+    i.e. (dataset, seed) pairs: seeds of one dataset are not independent, so read the p-value as descriptive.
+    """
+    from scipy.stats import wilcoxon
+
+    rows = []
+    keys = list(within)
+    groups = frame.groupby(keys, sort=False) if keys else [((), frame)]
+    for group, part in groups:
+        values = part.pivot_table(index=list(match), columns=factor, values=metric, aggfunc="mean") * 100
+        if reference not in values.columns:
+            continue
+        for level in (c for c in values.columns if c != reference):
+            diff = (values[level] - values[reference]).dropna()
+            nonzero = diff[diff != 0]
+            p_value = float(wilcoxon(nonzero).pvalue) if len(nonzero) >= 2 else np.nan
+            labels = dict(zip(keys, group if isinstance(group, tuple) else (group,)))
+            rows.append({**labels, factor: level, "reference": reference, "n_pairs": len(diff),
+                         "mean_difference": float(diff.mean()) if len(diff) else np.nan,
+                         "std": float(diff.std(ddof=1)) if len(diff) > 1 else np.nan,
+                         "wins": int((diff > 0).sum()), "p_wilcoxon": p_value})
+    return pd.DataFrame(rows, columns=[*keys, factor, "reference", "n_pairs", "mean_difference", "std", "wins",
+                                       "p_wilcoxon"])
+
+
+def plot_variant_means(table: pd.DataFrame, ylabel: str) -> Any:
+    """Grouped bars of a :func:`variant_means` table: one group per (variant, earliness), one bar per method."""
+    import matplotlib.pyplot as plt
+
+    methods = [c for c in table.columns if c != "n_datasets"]
+    data = labelled(table[methods])
+    data.index = [f"{variant}\n(e = {earliness:g}, {n} datasets)"
+                  for (variant, earliness), n in zip(table.index, table["n_datasets"])]
+    figure, axis = plt.subplots(figsize=(7, 3.6))
+    data.plot.bar(ax=axis, rot=0, width=0.8)
+    axis.set_ylabel(ylabel)
+    axis.set_ylim(0, 100)
+    axis.legend(ncol=len(methods), loc="upper center", bbox_to_anchor=(0.5, 1.15), frameon=False)
+    figure.tight_layout()
+    return figure
+
+
+def seed_spread(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """Rows (variant, earliness), one ``"mean ± std"`` column per method: for each seed the mean ``metric`` x100
+    over the datasets of the complete rows, then the mean and sample standard deviation (ddof 1) of those per-seed
+    means over seeds; ``n_seeds`` counts them. The mean equals :func:`variant_means`' when every dataset has the
+    same seeds."""
+    cells = frame.groupby(["variant", "dataset", "earliness", "seed", "method"], sort=False)[metric].mean().mul(100)
+    cells = cells.unstack("method").dropna()
+    order = [m for m in METHOD_LABELS if m in cells.columns]
+    per_seed = cells[order].groupby(["variant", "earliness", "seed"], sort=False).mean()
+    grouped = per_seed.groupby(["variant", "earliness"], sort=False)
+    mean, std = grouped.mean(), grouped.std(ddof=1)
+    out = pd.DataFrame(index=mean.index)
+    for method in order:
+        out[METHOD_LABELS[method]] = [f"{m:.2f} ± {s:.2f}" if np.isfinite(s) else f"{m:.2f} ± –"
+                                      for m, s in zip(mean[method], std[method])]
+    out["n_seeds"] = grouped.size()
+    return out
+
+
+def variant_cells(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """One row per (variant, dataset, earliness, method): the seed-mean ``metric`` x100, earliness as a label."""
+    cells = frame.groupby(["variant", *CELL], sort=False)[metric].mean().mul(100).rename(metric).reset_index()
+    cells["earliness"] = cells["earliness"].map("{:g}".format)
+    return cells
+
+
+def plot_variant_cells(frame: pd.DataFrame, metric: str) -> Any:
+    """Each variant's per-dataset seed means (dots) and their mean (diamonds), coloured by earliness."""
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    cells = variant_cells(frame, metric)
+    several = cells["earliness"].nunique() > 1  # seaborn cannot dodge a single hue level
+    figure, axis = plt.subplots(figsize=(7.5, 3.6))
+    sns.stripplot(data=cells, x="variant", y=metric, hue="earliness", dodge=several, alpha=0.45, ax=axis,
+                  legend=False, palette="tab10")
+    sns.pointplot(data=cells, x="variant", y=metric, hue="earliness", dodge=0.4 if several else False, errorbar=None,
+                  markers="D", linestyles="none", ax=axis, palette="tab10")
+    axis.set_xlabel("")
+    axis.set_ylabel(f"{metric} x100 (seed mean per dataset)")
+    axis.tick_params(axis="x", rotation=20)
+    figure.tight_layout()
+    return figure
+
+
+def against_default(frame: pd.DataFrame, metric: str, reference: str = DEFAULT) -> pd.DataFrame:
+    """Every variant against ``reference`` on paired runs, per method and earliness (:func:`paired_differences`),
+    methods labelled as in the paper."""
+    paired = paired_differences(frame, metric, "variant", reference, within=("method", "earliness"))
+    paired["method"] = paired["method"].replace(METHOD_LABELS)
+    return paired
+
+
+def against_baselines(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """Within each variant and earliness, every method against Base, and GDPD against Base-KD, on paired runs."""
+    within = ("variant", "earliness")
+    against_base = paired_differences(frame, metric, "method", "base", within=within)
+    against_kd = paired_differences(frame[frame["method"].isin(["kd", "gdpd"])], metric, "method", "kd",
+                                    within=within)
+    paired = pd.concat([against_base, against_kd], ignore_index=True)
+    paired["method"] = paired["method"].map(METHOD_LABELS)
+    paired["reference"] = paired["reference"].map(METHOD_LABELS)
+    return paired
+
+
+def variant_cost(frame: pd.DataFrame, reference: str = DEFAULT) -> pd.DataFrame:
+    """Median training seconds per epoch of each variant's runs, and its ratio to ``reference``'s."""
+    cost = frame.groupby("variant", sort=False)["seconds_per_epoch"].median().rename("median s / epoch").to_frame()
+    if reference in cost.index:
+        cost[f"vs {reference}"] = cost["median s / epoch"] / cost.loc[reference, "median s / epoch"]
+    return cost
