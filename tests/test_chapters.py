@@ -49,6 +49,7 @@ def checked_output(path: Path) -> str:
 @pytest.mark.parametrize(
     ("notebook", "preset"),
     [
+        ("06_kd_zoo", "zoo"),
         ("07_multivariate", "uea"),
         ("08_architectures", "architectures"),
         ("11_ablation_alpha", "ablation-alpha"),
