@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV ?= .venv
 TORCH ?= torch==2.13.0
 WORKERS ?= 2
+# cpu, cuda or auto: where `make results` trains (e.g. `make results DEVICE=cuda WORKERS=8`).
+DEVICE ?= cpu
 BIN := $(VENV)/bin
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 # Papermill runs each notebook with this limit per cell (seconds); the book build itself never executes code.
@@ -30,7 +32,7 @@ RESULT_PRESETS ?= book
 # Compute whatever the presets' grids and the early-classification chapter lack in data/results (nothing, with the
 # committed results).
 results: setup
-	for preset in $(RESULT_PRESETS); do $(BIN)/gdpd grid --preset $$preset --workers $(WORKERS) || exit 1; done
+	for preset in $(RESULT_PRESETS); do $(BIN)/gdpd grid --preset $$preset --workers $(WORKERS) --device $(DEVICE) || exit 1; done
 	$(BIN)/gdpd early --peer-seeds 1
 
 # Execute every chapter with its default parameters against the store as it is.
