@@ -1,0 +1,19 @@
+"""Preset choices that rest on stored results follow their stated rule."""
+
+import json
+
+from gdpd.experiment import ABLATION_DATASETS, ABLATION_TEACHER_VAL_LOSS, get_preset, teacher_config_dict
+from gdpd.store import ResultStore, config_key
+
+
+def test_ablation_datasets_are_the_book_datasets_with_a_confident_teacher_on_validation():
+    """The rule reads only the teachers' validation loss, never a test score."""
+    book = get_preset("book")
+    store = ResultStore()
+    val_loss = {}
+    for dataset in book.datasets:
+        config = book.config(dataset, book.earliness[0], "base", book.seeds[0])
+        path = store.teacher_path(dataset, config_key(teacher_config_dict(config)), ".json")
+        val_loss[dataset] = json.loads(path.read_text())["val_loss"]
+    chosen = tuple(d for d in book.datasets if val_loss[d] < ABLATION_TEACHER_VAL_LOSS)
+    assert sorted(chosen) == sorted(ABLATION_DATASETS)
