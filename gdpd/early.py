@@ -41,7 +41,7 @@ from gdpd.experiment import Preset, RunConfig, get_teacher, prepare, resolve_dev
 from gdpd.metrics import softmax
 from gdpd.models import predict_outputs
 from gdpd.prefix import prefix_length
-from gdpd.provenance import provenance
+from gdpd.provenance import provenance, recorded_threads
 from gdpd.results import METHOD_LABELS
 from gdpd.store import ResultStore, config_key
 
@@ -231,8 +231,8 @@ def bank_record(
 ) -> dict[str, Any]:
     """The stored record of ``config`` with the student's per-case probabilities, computed if it lacks them.
 
-    Records written before probabilities were stored are trained again (the same seed gives the same run) and
-    replaced. With ``compute=False`` a missing record raises instead.
+    Records written before probabilities were stored are trained again with the thread count they were computed
+    with (the same seed and count give the same run) and replaced. With ``compute=False`` a missing record raises instead.
 
     Raises:
         LookupError: if the record (or its probabilities) is missing and ``compute`` is false.
@@ -245,7 +245,8 @@ def bank_record(
             f"no stored probabilities for {config.method} on {config.dataset} at e={config.earliness:g}, "
             f"seed {config.seed}; compute them with `gdpd early --datasets {config.dataset}`"
         )
-    return run(config, store, device, recompute=record is not None)
+    with recorded_threads(record):
+        return run(config, store, device, recompute=record is not None)
 
 
 @dataclass(frozen=True, eq=False)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import platform
 import subprocess
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -51,3 +54,21 @@ def provenance(device: torch.device) -> dict[str, str | int]:
         "torch_threads": torch.get_num_threads(),
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
+
+
+@contextmanager
+def recorded_threads(record: Mapping[str, Any] | None) -> Iterator[None]:
+    """Run the block with the torch thread count ``record`` was computed with, then restore the current one.
+
+    CPU kernels sum in a thread-count-dependent order, so a run retrained with another count can drift from the
+    stored one (differences of a few points of accuracy after 100 epochs); the same seed gives the same numbers only
+    at the same count. Records without the fact leave the count as it is.
+    """
+    before = torch.get_num_threads()
+    threads = None if record is None else record.get("provenance", {}).get("torch_threads")
+    if threads:
+        torch.set_num_threads(int(threads))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

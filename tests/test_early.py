@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from aeon.classification.early_classification import TEASER, ProbabilityThresholdEarlyClassifier
 from aeon.classification.feature_based import SummaryClassifier
 from sklearn.ensemble import RandomForestClassifier
@@ -24,6 +25,7 @@ from gdpd.early import (
     threshold_stopping,
 )
 from gdpd.experiment import get_preset
+from gdpd.provenance import recorded_threads
 from gdpd.store import ResultStore
 
 
@@ -166,13 +168,18 @@ def test_bank_record_recomputes_a_record_without_probabilities_to_the_same_metri
     config = get_preset("smoke").config("UnitTest", 0.5, "kd", 1)
     with pytest.raises(LookupError, match="gdpd early"):
         bank_record(config, store, compute=False)
-    first = bank_record(config, store)
+    with recorded_threads({"provenance": {"torch_threads": 1}}):  # computed single-threaded, like a grid worker
+        first = bank_record(config, store)
+    assert first["provenance"]["torch_threads"] == 1
     probabilities = np.asarray(first["probabilities"]["test"])
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-4)
     legacy = {k: v for k, v in first.items() if k != "probabilities"}  # a record from before probabilities
     store.put(legacy)
     assert "probabilities" not in store.get("UnitTest", config.key())
-    again = bank_record(config, store)
+    with recorded_threads({"provenance": {"torch_threads": 2}}):  # this process runs two threads
+        again = bank_record(config, store)  # retrained with the record's thread count, not this process's
+        assert torch.get_num_threads() == 2
+    assert again["provenance"]["torch_threads"] == 1
     assert again["metrics"] == first["metrics"]
     np.testing.assert_array_equal(np.asarray(again["probabilities"]["test"]), probabilities)
     assert bank_record(config, store, compute=False)["probabilities"] == again["probabilities"]

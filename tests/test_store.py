@@ -74,3 +74,17 @@ def test_atomic_write_leaves_old_content_on_failure(tmp_path, monkeypatch):
         atomic_write_text(target, "new")
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["a.json"]
+
+
+def test_recorded_threads_sets_the_records_count_and_restores():
+    import torch
+
+    from gdpd.provenance import recorded_threads
+
+    before = torch.get_num_threads()
+    target = 1 if before != 1 else 2
+    with recorded_threads({"provenance": {"torch_threads": target}}):
+        assert torch.get_num_threads() == target
+    assert torch.get_num_threads() == before
+    with recorded_threads({"provenance": {}}), recorded_threads(None):
+        assert torch.get_num_threads() == before
