@@ -14,7 +14,6 @@ import torch
 from gdpd.data import DatasetError
 from gdpd.experiment import EARLY_DATASETS, EARLY_METHODS, PAPER_SEEDS, PRESETS, RunConfig, get_preset, run
 from gdpd.methods import METHODS
-from gdpd.provenance import recorded_threads
 from gdpd.store import ResultStore
 
 
@@ -237,9 +236,7 @@ def _cmd_rerun(args: argparse.Namespace) -> None:
     record = store.read_record(matches[0]) if matches else None
     if record is None:
         raise ValueError(f"no valid record {args.key!r} under {store.root / 'runs'}")
-    with recorded_threads(record):
-        rerun = run(RunConfig.from_dict(record["config"]), store, args.device, recompute=True)
-    _print_record(rerun, as_json=False)
+    _print_record(run(RunConfig.from_dict(record["config"]), store, args.device, recompute=True), as_json=False)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -41,7 +41,7 @@ from gdpd.experiment import Preset, RunConfig, get_teacher, prepare, resolve_dev
 from gdpd.metrics import softmax
 from gdpd.models import predict_outputs
 from gdpd.prefix import prefix_length
-from gdpd.provenance import provenance, recorded_threads
+from gdpd.provenance import provenance
 from gdpd.results import METHOD_LABELS
 from gdpd.store import ResultStore, config_key
 
@@ -245,8 +245,7 @@ def bank_record(
             f"no stored probabilities for {config.method} on {config.dataset} at e={config.earliness:g}, "
             f"seed {config.seed}; compute them with `gdpd early --datasets {config.dataset}`"
         )
-    with recorded_threads(record):
-        return run(config, store, device, recompute=record is not None)
+    return run(config, store, device, recompute=record is not None)
 
 
 @dataclass(frozen=True, eq=False)

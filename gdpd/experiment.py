@@ -22,7 +22,7 @@ from gdpd.methods import METHODS, Distiller, MethodConfig, build_distiller
 from gdpd.metrics import evaluate, softmax
 from gdpd.models import Classifier, Outputs, build_classifier, predict_outputs
 from gdpd.prefix import PrefixMode, channel_count, make_prefix, prefix_length
-from gdpd.provenance import provenance
+from gdpd.provenance import provenance, recorded_threads
 from gdpd.store import ResultStore, atomic_write, atomic_write_text, config_key
 from gdpd.train import FitResult, Split, TrainConfig, fit, seed_everything
 
@@ -515,13 +515,23 @@ def run(
 
     The record holds the configuration, test and validation metrics, the training history, provenance, and the
     student's class probabilities on the validation and test cases (``probabilities[split]``, rounded), from which
-    the early-classification chapter assembles banks of students without training them again.
+    the early-classification chapter assembles banks of students without training them again. ``recompute``
+    trains a stored configuration again, with the torch thread count its record was computed with.
     """
-    key = config.key()
-    if store is not None and not recompute:
-        stored = store.get(config.dataset, key)
-        if stored is not None:
-            return stored
+    stored = None if store is None else store.get(config.dataset, config.key())
+    if stored is not None and not recompute:
+        return stored
+    with recorded_threads(stored):  # a recomputed record is retrained with the thread count it was computed with
+        record = _train_and_record(config, store, device, progress)
+    if store is not None:
+        store.put(record)
+    return record
+
+
+def _train_and_record(
+    config: RunConfig, store: ResultStore | None, device: str | torch.device, progress: bool
+) -> dict[str, Any]:
+    """Train one student and build its record (:func:`run`)."""
     started = time.perf_counter()
     trained = train_run(config, store, device, progress)
     data, teacher_out, result = trained.data, trained.teacher_outputs, trained.result
@@ -534,8 +544,8 @@ def run(
         metrics.update(scores if split == "test" else {f"val_{k}": v for k, v in scores.items()})
         probabilities[split] = np.round(softmax(student_logits), PROBABILITY_DIGITS).tolist()
     metrics.update({f"teacher_{k}": v for k, v in teacher_info["metrics"].items()})
-    record = {
-        "key": key,
+    return {
+        "key": config.key(),
         "config": config.to_dict(),
         "metrics": metrics,
         "training": {
@@ -547,6 +557,3 @@ def run(
         "probabilities": probabilities,
         "provenance": {**provenance(trained.data.full["train"].device), "wall_seconds": time.perf_counter() - started},
     }
-    if store is not None:
-        store.put(record)
-    return record

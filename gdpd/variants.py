@@ -12,16 +12,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gdpd.report import labelled
+from gdpd.report import format_mean_std, labelled
 from gdpd.results import CELL, METHOD_LABELS
 
 DEFAULT = "default"
 
 
+def _cell_means(frame: pd.DataFrame, metric: str) -> pd.Series:
+    """The seed-mean ``metric`` x100 of every (variant, dataset, earliness, method) cell."""
+    return frame.groupby(["variant", *CELL], sort=False)[metric].mean().mul(100).rename(metric)
+
+
 def variant_means(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
     """Rows (variant, earliness), one column per method: the mean over datasets of the seed-mean ``metric`` x100,
     over the datasets whose every method is stored for that variant (complete rows), and ``n_datasets``."""
-    cells = frame.groupby(["variant", *CELL], sort=False)[metric].mean().mul(100).unstack("method").dropna()
+    cells = _cell_means(frame, metric).unstack("method").dropna()
     order = [m for m in METHOD_LABELS if m in cells.columns]
     grouped = cells[order].groupby(["variant", "earliness"], sort=False)
     table = grouped.mean()
@@ -95,18 +100,15 @@ def seed_spread(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
     order = [m for m in METHOD_LABELS if m in cells.columns]
     per_seed = cells[order].groupby(["variant", "earliness", "seed"], sort=False).mean()
     grouped = per_seed.groupby(["variant", "earliness"], sort=False)
-    mean, std = grouped.mean(), grouped.std(ddof=1)
-    out = pd.DataFrame(index=mean.index)
-    for method in order:
-        out[METHOD_LABELS[method]] = [f"{m:.2f} ± {s:.2f}" if np.isfinite(s) else f"{m:.2f} ± –"
-                                      for m, s in zip(mean[method], std[method])]
-    out["n_seeds"] = grouped.size()
-    return out
+    table = pd.concat({"mean": grouped.mean(), "std": grouped.std(ddof=1)}, axis=1).swaplevel(axis=1)
+    table = table.reindex(columns=pd.MultiIndex.from_product([order, ["mean", "std"]]))
+    table[("n_seeds", "")] = grouped.size()
+    return format_mean_std(table.rename(columns=METHOD_LABELS, level=0))
 
 
 def variant_cells(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
     """One row per (variant, dataset, earliness, method): the seed-mean ``metric`` x100, earliness as a label."""
-    cells = frame.groupby(["variant", *CELL], sort=False)[metric].mean().mul(100).rename(metric).reset_index()
+    cells = _cell_means(frame, metric).reset_index()
     cells["earliness"] = cells["earliness"].map("{:g}".format)
     return cells
 
