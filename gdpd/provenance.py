@@ -61,8 +61,8 @@ def recorded_threads(record: Mapping[str, Any] | None) -> Iterator[None]:
     """Run the block with the torch thread count ``record`` was computed with, then restore the current one.
 
     CPU kernels sum in a thread-count-dependent order, so a run retrained with another count can drift from the
-    stored one (differences of a few points of accuracy after 100 epochs); the same seed gives the same numbers only
-    at the same count. Records without the fact leave the count as it is.
+    stored one; the same seed and code give the same numbers only at the same count. Records without the fact leave
+    the count as it is.
     """
     before = torch.get_num_threads()
     threads = None if record is None else record.get("provenance", {}).get("torch_threads")
