@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import subprocess
 from collections.abc import Iterator, Mapping
@@ -17,8 +18,16 @@ import gdpd
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
+COMMIT_ENV = "GDPD_COMMIT"
+"""Names the commit where the code runs without its git repository (a copied tree or an installed wheel)."""
+
+
 def git_commit() -> str:
-    """The checked-out commit of the repository holding the package, with ``+dirty`` for local changes."""
+    """The checked-out commit of the repository holding the package, with ``+dirty`` for local changes.
+
+    Without a git repository the commit is ``$GDPD_COMMIT`` when set (whoever copied the tree names its commit),
+    else ``"unknown"``.
+    """
     try:
         commit = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, check=True, timeout=10
@@ -28,7 +37,7 @@ def git_commit() -> str:
             cwd=REPO_ROOT, capture_output=True, text=True, check=True, timeout=10,
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
-        return "unknown"
+        return os.environ.get(COMMIT_ENV, "unknown")
     return commit + ("+dirty" if dirty else "")
 
 

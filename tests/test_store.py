@@ -88,3 +88,13 @@ def test_recorded_threads_sets_the_records_count_and_restores():
     assert torch.get_num_threads() == before
     with recorded_threads({"provenance": {}}), recorded_threads(None):
         assert torch.get_num_threads() == before
+
+
+def test_git_commit_outside_a_repository_comes_from_the_environment(tmp_path, monkeypatch):
+    from gdpd import provenance
+
+    monkeypatch.setattr(provenance, "REPO_ROOT", tmp_path)
+    monkeypatch.delenv(provenance.COMMIT_ENV, raising=False)
+    assert provenance.git_commit() == "unknown"
+    monkeypatch.setenv(provenance.COMMIT_ENV, "abc123")
+    assert provenance.git_commit() == "abc123"
