@@ -152,5 +152,14 @@ def cost_frame(
     return pd.DataFrame(rows)
 
 
+def book_shape_costs(methods: tuple[str, ...], store: ResultStore | None = None) -> pd.DataFrame:
+    """Stored fresh-process measurements of ``methods`` at :data:`BOOK_SHAPE`: one row per method with its seconds
+    per training step and peak resident memory (MB); methods not yet measured (``gdpd cost``) are left out."""
+    frame = cost_frame([CostConfig(m, **BOOK_SHAPE) for m in methods], store)
+    if frame.empty:
+        return pd.DataFrame(columns=["s_per_step", "peak_rss_mb"])
+    return frame.set_index("method")[["s_per_step", "peak_rss_mb"]]
+
+
 if __name__ == "__main__":
     print(json.dumps(measure(CostConfig(**json.loads(sys.argv[1])))))

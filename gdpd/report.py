@@ -263,6 +263,12 @@ def cost_table(frame: pd.DataFrame) -> pd.DataFrame:
     return labelled(table.loc[order])
 
 
+def device_note(frame: pd.DataFrame) -> str:
+    """Which devices computed the analysed runs, e.g. ``"600 runs on cuda:NVIDIA H200"`` (read from provenance)."""
+    counts = frame["device"].value_counts()
+    return "; ".join(f"{n} runs on {device}" for device, n in counts.items())
+
+
 def critical_difference(scores: pd.DataFrame, title: str, alpha: float = 0.1) -> tuple[Any, str | None]:
     """aeon's Wilcoxon-Holm critical-difference diagram of ``scores`` (rows datasets, columns methods, higher is
     better), or ``(None, reason)`` when it cannot be drawn (fewer than :data:`MIN_CD_ROWS` rows, or no differences)."""

@@ -1,10 +1,11 @@
 """Cost measurements: what is measured, that it is stored once with provenance, and bad configurations."""
 
 import json
+from dataclasses import asdict
 
 import pytest
 
-from gdpd.cost import CostConfig, chapter_configs, cost_frame, measure
+from gdpd.cost import BOOK_SHAPE, CostConfig, book_shape_costs, chapter_configs, cost_frame, measure
 from gdpd.methods import METHODS
 from gdpd.store import ResultStore
 
@@ -29,6 +30,22 @@ def test_cost_frame_measures_once_in_a_fresh_process_and_reads_back(tmp_path):
     record = json.loads((tmp_path / "cost" / f"{config.key()}.json").read_text())
     assert record["config"]["hidden"] == 8 and "git_commit" in record["provenance"]
     assert cost_frame([config], store).equals(first)  # stored: not measured again
+
+
+def test_book_shape_costs_read_the_stored_measurements_of_the_methods_asked_for(tmp_path):
+    store = ResultStore(tmp_path)
+    assert book_shape_costs(("kd",), store).empty
+    for method, peak in (("kd", 400.0), ("gdpd", 450.0)):
+        config = CostConfig(method, **BOOK_SHAPE)
+        metrics = {"s_per_step": peak / 1000, "peak_rss_mb": peak}
+        store.put_side("cost", {"key": config.key(), "config": asdict(config), "metrics": metrics,
+                                "provenance": {"created": "2026-01-01T00:00:00+00:00"}})
+    narrow = CostConfig("kd", **{**BOOK_SHAPE, "hidden": 32})
+    store.put_side("cost", {"key": narrow.key(), "config": asdict(narrow),
+                            "metrics": {"s_per_step": 9.0, "peak_rss_mb": 9.0}, "provenance": {"created": ""}})
+    costs = book_shape_costs(("kd", "gdpd", "pkt"), store)
+    assert list(costs.index) == ["kd", "gdpd"]
+    assert costs.loc["gdpd", "peak_rss_mb"] == 450.0 and costs.loc["kd", "s_per_step"] == 0.4
 
 
 def test_chapter_configs_cover_every_method_and_the_scaling_sweeps():

@@ -180,6 +180,7 @@ def test_teacher_and_cost_tables(tmp_path, preset):
     assert cost.loc["GDPD", "median_s_per_epoch"] == pytest.approx(
         raw[raw["method"] == "gdpd"]["seconds_per_epoch"].median())
     assert cost.loc["Base", "vs_base"] == pytest.approx(1.0)
+    assert report.device_note(frame) == f"{len(frame)} runs on {frame['device'].iloc[0]}"
 
 
 def test_paper_numbers_are_the_transcribed_table():
