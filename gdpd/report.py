@@ -316,7 +316,7 @@ def open_chapter(preset_name: str, compute_missing: bool = False, workers: int =
 
 
 def coverage_note(selection: Selection, preset: Preset) -> str:
-    """One Markdown sentence: how much of ``preset``'s grid is stored and which analysis rule applies."""
+    """Markdown: how much of ``preset``'s grid is stored, which analysis rule applies and which devices computed it."""
     grid = (f"{len(preset.datasets)} datasets, earliness {', '.join(f'{e:g}' for e in preset.earliness)}, "
             f"{len(preset.seeds)} seeds" + (f", {len(preset.variants)} settings" if len(preset.variants) > 1 else ""))
     head = (f"The store holds **{selection.n_stored} of the {selection.n_grid} cells** of the `{preset.name}` grid "
@@ -324,4 +324,4 @@ def coverage_note(selection: Selection, preset: Preset) -> str:
     if selection.empty:
         return head + f"no complete block yet: compute them with `gdpd grid --preset {preset.name} --workers 2`."
     return head + (f"the analysis uses the rule *{selection.rule}* ({selection.n_complete_blocks} complete "
-                   "(dataset, earliness, seed) blocks).")
+                   f"(dataset, earliness, seed) blocks). Devices, as the records name them: {device_note(selection.frame)}.")

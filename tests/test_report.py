@@ -232,3 +232,4 @@ def test_coverage_note_names_the_counts_and_the_rule(tmp_path, preset):
     fill(store, preset, all_cells(preset, (1,)))
     note = report.coverage_note(report.select_analysis(store, preset), preset)
     assert "**16 of the 32 cells**" in note and "*complete seeds*" in note and "4 complete" in note
+    assert "16 runs on cpu:" in note

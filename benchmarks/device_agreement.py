@@ -1,0 +1,55 @@
+"""Do two stores that ran the same cells on different devices agree? Paired differences per method.
+
+Matches records by key (same configuration), pairs them by dataset, earliness and seed, and prints per method the
+mean difference ``other - reference`` x100 of a metric, its standard deviation, the wins and the two-sided Wilcoxon
+signed-rank p-value (``gdpd.variants.paired_differences``), then the same pooled over methods, and the devices the
+records name. ``benchmarks/stores/book_h200`` holds the book grid's seed-1 cells recomputed on an H200:
+
+    python benchmarks/device_agreement.py benchmarks/stores/book_h200 --reference data/results
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import pandas as pd
+
+from gdpd.results import records_frame
+from gdpd.store import ResultStore
+from gdpd.variants import paired_differences
+
+
+def paired_frame(reference: ResultStore, other: ResultStore) -> pd.DataFrame:
+    """The records of ``other`` and those of ``reference`` with the same keys, labelled by ``store``."""
+    theirs = records_frame(other)
+    if theirs.empty:
+        raise SystemExit(f"{other.root} holds no records")
+    ours = records_frame(reference)
+    ours = ours[ours["key"].isin(theirs["key"])]
+    if ours.empty:
+        raise SystemExit(f"no record of {other.root} has a counterpart in {reference.root}")
+    theirs = theirs[theirs["key"].isin(ours["key"])]
+    return pd.concat([ours.assign(store="reference"), theirs.assign(store="other")], ignore_index=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("other", help="the store whose records are compared")
+    parser.add_argument("--reference", default="data/results", help="the store they are compared against")
+    parser.add_argument("--metric", default="auc_prc")
+    args = parser.parse_args()
+    frame = paired_frame(ResultStore(args.reference), ResultStore(args.other))
+    match = ("dataset", "earliness", "seed", "method")
+    for label, part in frame.groupby("store"):
+        print(f"{label}: {len(part)} records; devices {part['device'].value_counts().to_dict()}")
+    per_method = paired_differences(frame, args.metric, "store", "reference", within=("method",), match=match[:3])
+    pooled = paired_differences(frame, args.metric, "store", "reference", match=match)
+    pd.set_option("display.width", 160)
+    print(f"\n{args.metric} x100, other - reference, per method:")
+    print(per_method.round(3).to_string(index=False))
+    print("\npooled over methods:")
+    print(pooled.round(3).to_string(index=False))
+
+
+if __name__ == "__main__":
+    main()
