@@ -30,12 +30,13 @@ from gdpd.provenance import provenance
 from gdpd.store import ResultStore, config_key
 from gdpd.train import Split, batch_indices
 
-__all__ = ["CostConfig", "chapter_configs", "cost_frame", "measure", "measure_in_subprocess"]
+__all__ = ["CostConfig", "book_shape_costs", "chapter_configs", "cost_frame", "measure", "measure_in_subprocess", "samples_costs"]
 
 
 @dataclass(frozen=True)
 class CostConfig:
-    """One cost measurement: a method at a training-set size, series length, student width and batch size."""
+    """One cost measurement: a method at a training-set size, series length, student width and batch size, and for
+    GDPD the number ``samples`` of hints drawn per case and step (the paper's J)."""
 
     method: str
     cases: int = 64
@@ -46,30 +47,43 @@ class CostConfig:
     epochs: int = 8
     inference_cases: int = 256
     threads: int = 1
+    samples: int = 1
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
             raise ValueError(f"unknown method {self.method!r}; `gdpd methods` lists them: {', '.join(METHODS)}")
         if self.epochs < 2 or self.cases < 2 or self.batch_size < 2:
             raise ValueError("epochs, cases and batch_size must be >= 2 (one warm-up and one distillation epoch)")
+        if self.samples < 1:
+            raise ValueError(f"samples (J) must be >= 1, got {self.samples}")
+
+    def stored_fields(self) -> dict[str, Any]:
+        """The fields a record stores and its key hashes: ``samples`` only when it is not 1, so that measurements
+        stored before the field existed keep their keys."""
+        fields = asdict(self)
+        if fields["samples"] == 1:
+            del fields["samples"]
+        return fields
 
     def key(self) -> str:
-        return config_key(asdict(self))
+        return config_key(self.stored_fields())
 
 
 BOOK_SHAPE = {"cases": 128, "length": 100, "hidden": 100, "layers": 3, "batch_size": 64}
 SCALING_METHODS = ("kd", "gdpd")
 BATCH_SIZES = (16, 64, 256)
 WIDTHS = (32, 100, 200)
+SAMPLES = (1, 2, 4, 8)
 
 
 def chapter_configs(methods: tuple[str, ...] = tuple(METHODS)) -> list[CostConfig]:
     """The cost chapter's measurements: every method at the book's shape, then Base-KD and GDPD by batch size (on
-    256 series) and by student width (LSTM units, three layers)."""
+    256 series) and by student width (LSTM units, three layers), and GDPD by hint samples J at the book's shape."""
     configs = [CostConfig(method, **BOOK_SHAPE) for method in methods]
     configs += [CostConfig(m, **{**BOOK_SHAPE, "cases": 256, "batch_size": b}) for m in SCALING_METHODS
                 for b in BATCH_SIZES]
     configs += [CostConfig(m, **{**BOOK_SHAPE, "hidden": w}) for m in SCALING_METHODS for w in WIDTHS]
+    configs += [CostConfig("gdpd", **BOOK_SHAPE, samples=j) for j in SAMPLES]
     return list(dict.fromkeys(configs))
 
 
@@ -87,7 +101,7 @@ def measure(config: CostConfig) -> dict[str, Any]:
     teacher = LSTMClassifier(1, 2, hidden=100, layers=3).eval()
     train = Split(x, y, predict_outputs(teacher, x))
     student = LSTMClassifier(1, 2, hidden=config.hidden, layers=config.layers)
-    distiller = build_distiller(config.method, student, teacher.feature_dim, MethodConfig())
+    distiller = build_distiller(config.method, student, teacher.feature_dim, MethodConfig(samples=config.samples))
     optimizer = torch.optim.Adam(distiller.parameters(), lr=1e-3)
     generator = torch.Generator().manual_seed(0)
     per_epoch: dict[str, float] = {}
@@ -143,12 +157,13 @@ def cost_frame(
     for config in tqdm(configs, desc="cost", unit="measurement", disable=not progress):
         record = store.get_side("cost", config.key())
         if record is None and compute:
-            record = {"key": config.key(), "config": asdict(config), "metrics": measure_in_subprocess(config),
+            record = {"key": config.key(), "config": config.stored_fields(), "metrics": measure_in_subprocess(config),
                       "provenance": provenance(torch.device("cpu"))}
             store.put_side("cost", record)
             record = store.get_side("cost", config.key())  # rows read as stored, whether measured now or before
         if record is not None:
-            rows.append({**record["config"], **record["metrics"], "created": record["provenance"]["created"]})
+            fields = asdict(CostConfig(**record["config"]))  # older records lack fields added since, at defaults
+            rows.append({**fields, **record["metrics"], "created": record["provenance"]["created"]})
     return pd.DataFrame(rows)
 
 
@@ -159,6 +174,19 @@ def book_shape_costs(methods: tuple[str, ...], store: ResultStore | None = None)
     if frame.empty:
         return pd.DataFrame(columns=["s_per_step", "peak_rss_mb"])
     return frame.set_index("method")[["s_per_step", "peak_rss_mb"]]
+
+
+def samples_costs(store: ResultStore | None = None) -> pd.DataFrame:
+    """Stored fresh-process measurements of GDPD at :data:`BOOK_SHAPE` by hint samples J (:data:`SAMPLES`): seconds
+    per distillation step and per epoch, peak resident memory (MB) and the step time over J = 1's."""
+    frame = cost_frame([CostConfig("gdpd", **BOOK_SHAPE, samples=j) for j in SAMPLES], store)
+    columns = ["s_per_step", "distillation_s_per_epoch", "peak_rss_mb"]
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    table = frame.set_index("samples")[columns]
+    if 1 in table.index:
+        table["step vs J=1"] = table["s_per_step"] / table.loc[1, "s_per_step"]
+    return table
 
 
 if __name__ == "__main__":

@@ -5,9 +5,11 @@ from dataclasses import asdict
 
 import pytest
 
-from gdpd.cost import BOOK_SHAPE, CostConfig, book_shape_costs, chapter_configs, cost_frame, measure
+from gdpd.cost import (
+    BOOK_SHAPE, CostConfig, book_shape_costs, chapter_configs, cost_frame, measure, samples_costs,
+)
 from gdpd.methods import METHODS
-from gdpd.store import ResultStore
+from gdpd.store import ResultStore, config_key
 
 TINY = {"cases": 8, "length": 12, "hidden": 8, "layers": 1, "batch_size": 4, "epochs": 2, "inference_cases": 16}
 
@@ -38,14 +40,27 @@ def test_book_shape_costs_read_the_stored_measurements_of_the_methods_asked_for(
     for method, peak in (("kd", 400.0), ("gdpd", 450.0)):
         config = CostConfig(method, **BOOK_SHAPE)
         metrics = {"s_per_step": peak / 1000, "peak_rss_mb": peak}
-        store.put_side("cost", {"key": config.key(), "config": asdict(config), "metrics": metrics,
+        store.put_side("cost", {"key": config.key(), "config": config.stored_fields(), "metrics": metrics,
                                 "provenance": {"created": "2026-01-01T00:00:00+00:00"}})
     narrow = CostConfig("kd", **{**BOOK_SHAPE, "hidden": 32})
-    store.put_side("cost", {"key": narrow.key(), "config": asdict(narrow),
+    store.put_side("cost", {"key": narrow.key(), "config": narrow.stored_fields(),
                             "metrics": {"s_per_step": 9.0, "peak_rss_mb": 9.0}, "provenance": {"created": ""}})
     costs = book_shape_costs(("kd", "gdpd", "pkt"), store)
     assert list(costs.index) == ["kd", "gdpd"]
     assert costs.loc["gdpd", "peak_rss_mb"] == 450.0 and costs.loc["kd", "s_per_step"] == 0.4
+
+
+def test_samples_costs_are_gdpd_at_the_book_shape_by_j_with_the_ratio_to_j_1(tmp_path):
+    store = ResultStore(tmp_path)
+    assert samples_costs(store).empty
+    for j, step in ((1, 0.2), (4, 0.3)):
+        config = CostConfig("gdpd", **BOOK_SHAPE, samples=j)
+        store.put_side("cost", {"key": config.key(), "config": config.stored_fields(), "provenance": {"created": ""},
+                                "metrics": {"s_per_step": step, "distillation_s_per_epoch": 2 * step,
+                                            "peak_rss_mb": 400.0}})
+    table = samples_costs(store)
+    assert list(table.index) == [1, 4]
+    assert table.loc[4, "step vs J=1"] == pytest.approx(1.5)
 
 
 def test_chapter_configs_cover_every_method_and_the_scaling_sweeps():
@@ -53,11 +68,21 @@ def test_chapter_configs_cover_every_method_and_the_scaling_sweeps():
     assert {c.method for c in configs} == set(METHODS)
     assert {c.batch_size for c in configs if c.method == "gdpd"} == {16, 64, 256}
     assert {c.hidden for c in configs if c.method == "gdpd"} == {32, 100, 200}
+    assert {c.samples for c in configs if c.method == "gdpd"} == {1, 2, 4, 8}
+    assert {c.samples for c in configs if c.method != "gdpd"} == {1}
     assert len(configs) == len(set(configs))
+
+
+def test_keys_of_measurements_without_samples_are_unchanged_and_samples_count():
+    assert CostConfig("gdpd").key() == config_key({k: v for k, v in asdict(CostConfig("gdpd")).items()
+                                                  if k != "samples"})
+    assert CostConfig("gdpd", samples=2).key() != CostConfig("gdpd").key()
 
 
 def test_bad_configurations_are_refused():
     with pytest.raises(ValueError, match="unknown method"):
         CostConfig("nope")
+    with pytest.raises(ValueError, match="samples"):
+        CostConfig("gdpd", samples=0)
     with pytest.raises(ValueError, match=">= 2"):
         CostConfig("kd", epochs=1)
