@@ -12,7 +12,9 @@ from typing import Any
 import torch
 
 from gdpd.data import DatasetError
-from gdpd.experiment import EARLY_DATASETS, EARLY_METHODS, PAPER_SEEDS, PRESETS, RunConfig, get_preset, run
+from gdpd.experiment import (
+    EARLY_DATASETS, EARLY_METHODS, PAPER_SEEDS, PRESETS, RunConfig, check_record, get_preset, run,
+)
 from gdpd.methods import METHODS
 from gdpd.store import ResultStore
 
@@ -123,6 +125,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p_rerun = commands.add_parser("rerun", help="recompute one stored record from its configuration")
     p_rerun.add_argument("key", help="the record's key (its file name in runs/<dataset>/)")
+    p_rerun.add_argument("--check", action="store_true",
+                         help="train again and compare with the stored metrics, replacing nothing (exit 1 if they differ)")
     _store_argument(p_rerun)
     _compute_arguments(p_rerun)
     return parser
@@ -230,19 +234,27 @@ def _cmd_export(args: argparse.Namespace) -> None:
     print(f"wrote {len(written)} files under {args.path}/classification")
 
 
-def _cmd_rerun(args: argparse.Namespace) -> None:
+def _cmd_rerun(args: argparse.Namespace) -> int:
     store = ResultStore(args.results)
     matches = list(store.root.glob(f"runs/*/{args.key}.json"))
     record = store.read_record(matches[0]) if matches else None
     if record is None:
         raise ValueError(f"no valid record {args.key!r} under {store.root / 'runs'}")
+    if args.check:
+        comparison = check_record(record, store, args.device)
+        print(comparison.to_string())
+        same = bool(comparison["identical"].all())
+        print(f"{args.key}: {'reproduced exactly' if same else 'differs from the stored record'}")
+        return 0 if same else 1
     _print_record(run(RunConfig.from_dict(record["config"]), store, args.device, recompute=True), as_json=False)
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if getattr(args, "threads", None):
         torch.set_num_threads(args.threads)
+    status = 0
     try:
         if args.command == "methods":
             print("\n".join(METHODS))
@@ -252,11 +264,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             commands = {"run": _cmd_run, "grid": _cmd_grid, "table": _cmd_table, "early": _cmd_early,
                         "cost": _cmd_cost, "export": _cmd_export, "rerun": _cmd_rerun}
-            commands[args.command](args)
+            status = commands[args.command](args)
     except (DatasetError, ValueError, LookupError) as error:
         print(f"gdpd: error: {error}", file=sys.stderr)
         return 2
-    return 0
+    return status or 0
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any, NamedTuple
 
 import numpy as np
+import pandas as pd
 import torch
 from torch import Tensor
 
@@ -526,6 +527,23 @@ def run(
     if store is not None:
         store.put(record)
     return record
+
+
+def check_record(record: dict[str, Any], store: ResultStore, device: str | torch.device = "cpu") -> pd.DataFrame:
+    """Train a stored record's configuration again, with its recorded thread count, and compare, storing nothing.
+
+    The teacher comes from ``store`` as it did for the record. One row per metric: ``stored``, ``recomputed`` and
+    ``identical`` (exact equality; the same code, seed, machine and thread count give the same run).
+    """
+    config = RunConfig.from_dict(record["config"])
+    with recorded_threads(record):
+        fresh = _train_and_record(config, store, device, progress=False)
+    rows = [{"metric": name, "stored": value, "recomputed": fresh["metrics"].get(name),
+             "identical": fresh["metrics"].get(name) == value} for name, value in record["metrics"].items()]
+    rows.append({"metric": "best_epoch", "stored": record["training"]["best_epoch"],
+                 "recomputed": fresh["training"]["best_epoch"],
+                 "identical": record["training"]["best_epoch"] == fresh["training"]["best_epoch"]})
+    return pd.DataFrame(rows).set_index("metric")
 
 
 def _train_and_record(

@@ -125,6 +125,13 @@ def test_grid_table_export_and_rerun(capsys, tmp_path):
     rerun = json.loads((tmp_path / "results" / "runs" / "UnitTest" / f"{key}.json").read_text())
     assert rerun["metrics"] == stored["metrics"]
     assert rerun["provenance"]["created"] >= stored["provenance"]["created"]
+    code, out, _ = _run(capsys, "rerun", key, "--check", "--results", results)
+    assert code == 0 and "reproduced exactly" in out
+    path = tmp_path / "results" / "runs" / "UnitTest" / f"{key}.json"
+    tampered = {**rerun, "metrics": {**rerun["metrics"], "auc_prc": rerun["metrics"]["auc_prc"] + 0.01}}
+    path.write_text(json.dumps(tampered))
+    code, out, _ = _run(capsys, "rerun", key, "--check", "--results", results)
+    assert code == 1 and "differs" in out and json.loads(path.read_text()) == tampered  # --check replaces nothing
 
 
 def test_table_on_an_empty_store_says_what_to_run(capsys, tmp_path):
