@@ -13,7 +13,14 @@ import torch
 
 from gdpd.data import DatasetError
 from gdpd.experiment import (
-    EARLY_DATASETS, EARLY_METHODS, PAPER_SEEDS, PRESETS, RunConfig, check_record, get_preset, run,
+    EARLY_DATASETS,
+    EARLY_METHODS,
+    PAPER_SEEDS,
+    PRESETS,
+    RunConfig,
+    check_record,
+    get_preset,
+    run,
 )
 from gdpd.methods import METHODS
 from gdpd.store import ResultStore

@@ -6,7 +6,13 @@ from dataclasses import asdict
 import pytest
 
 from gdpd.cost import (
-    BOOK_SHAPE, CostConfig, book_shape_costs, chapter_configs, cost_frame, measure, samples_costs,
+    BOOK_SHAPE,
+    CostConfig,
+    book_shape_costs,
+    chapter_configs,
+    cost_frame,
+    measure,
+    samples_costs,
 )
 from gdpd.methods import METHODS
 from gdpd.store import ResultStore, config_key
