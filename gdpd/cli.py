@@ -228,8 +228,8 @@ def _cmd_cost(args: argparse.Namespace) -> None:
     frame = cost_frame(configs, ResultStore(args.results), compute=not args.no_compute, progress=True)
     if frame.empty:
         raise LookupError("no cost measurement stored yet; run `gdpd cost` without --no-compute")
-    columns = ["method", "cases", "batch_size", "hidden", "samples", "s_per_step", "distillation_s_per_epoch", "peak_rss_mb",
-               "inference_s_per_100"]
+    columns = ["method", "cases", "batch_size", "hidden", "samples", "s_per_step", "distillation_s_per_epoch",
+               "peak_rss_mb", "inference_s_per_100"]
     print(frame[columns].round(4).to_string(index=False))
 
 

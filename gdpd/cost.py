@@ -30,7 +30,9 @@ from gdpd.provenance import provenance
 from gdpd.store import ResultStore, config_key
 from gdpd.train import Split, batch_indices
 
-__all__ = ["CostConfig", "book_shape_costs", "chapter_configs", "cost_frame", "measure", "measure_in_subprocess", "samples_costs"]
+__all__ = [
+    "CostConfig", "book_shape_costs", "chapter_configs", "cost_frame", "measure", "measure_in_subprocess", "samples_costs",
+]
 
 
 @dataclass(frozen=True)
