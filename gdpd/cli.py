@@ -133,7 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_rerun = commands.add_parser("rerun", help="recompute one stored record from its configuration")
     p_rerun.add_argument("key", help="the record's key (its file name in runs/<dataset>/)")
     p_rerun.add_argument("--check", action="store_true",
-                         help="train again and compare with the stored metrics, replacing nothing (exit 1 if they differ)")
+                         help="train again and compare with the stored metrics, replacing nothing "
+                              "(exit 1 if they differ)")
     _store_argument(p_rerun)
     _compute_arguments(p_rerun)
     return parser

@@ -31,7 +31,8 @@ from gdpd.store import ResultStore, config_key
 from gdpd.train import Split, batch_indices
 
 __all__ = [
-    "CostConfig", "book_shape_costs", "chapter_configs", "cost_frame", "measure", "measure_in_subprocess", "samples_costs",
+    "CostConfig", "book_shape_costs", "chapter_configs", "cost_frame", "measure", "measure_in_subprocess",
+    "samples_costs",
 ]
 
 

@@ -232,7 +232,8 @@ def bank_record(
     """The stored record of ``config`` with the student's per-case probabilities, computed if it lacks them.
 
     Records written before probabilities were stored are trained again with the thread count they were computed
-    with (the same seed and count give the same run) and replaced. With ``compute=False`` a missing record raises instead.
+    with and replaced (the run usually comes back bit for bit, not always: ``gdpd rerun KEY --check``). With
+    ``compute=False`` a missing record raises instead.
 
     Raises:
         LookupError: if the record (or its probabilities) is missing and ``compute`` is false.

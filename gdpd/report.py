@@ -324,4 +324,5 @@ def coverage_note(selection: Selection, preset: Preset) -> str:
     if selection.empty:
         return head + f"no complete block yet: compute them with `gdpd grid --preset {preset.name} --workers 2`."
     return head + (f"the analysis uses the rule *{selection.rule}* ({selection.n_complete_blocks} complete "
-                   f"(dataset, earliness, seed) blocks). Devices, as the records name them: {device_note(selection.frame)}.")
+                   "(dataset, earliness, seed) blocks). Devices, as the records name them: "
+                   f"{device_note(selection.frame)}.")
