@@ -63,6 +63,8 @@ def checked_output(path: Path) -> str:
 )
 def test_chapter_renders_a_complete_grid(tmp_path, monkeypatch, notebook, preset):
     synthetic_store(tmp_path / "results", preset)
+    if preset == "ablation-protocol":  # the chapter's second grid: the schedules where an epoch has several batches
+        synthetic_store(tmp_path / "results", "ablation-schedule")
     monkeypatch.setenv("GDPD_RESULTS", str(tmp_path / "results"))
     out = tmp_path / f"{notebook}.ipynb"
     papermill.execute_notebook(str(NOTEBOOKS / f"{notebook}.ipynb"), str(out), kernel_name="python3",
@@ -72,3 +74,5 @@ def test_chapter_renders_a_complete_grid(tmp_path, monkeypatch, notebook, preset
     assert "rule: complete seeds" in printed
     assert "no complete results yet" not in printed
     assert os.environ["GDPD_RESULTS"] == str(tmp_path / "results")
+    if preset == "ablation-protocol":
+        assert "preset ablation-schedule: 40 complete blocks" in printed and "per-epoch lr" in printed

@@ -17,3 +17,18 @@ def test_ablation_datasets_are_the_book_datasets_with_a_confident_teacher_on_val
         val_loss[dataset] = json.loads(path.read_text())["val_loss"]
     chosen = tuple(d for d in book.datasets if val_loss[d] < ABLATION_TEACHER_VAL_LOSS)
     assert sorted(chosen) == sorted(ABLATION_DATASETS)
+
+
+def test_schedule_datasets_are_the_book_datasets_with_more_than_one_batch_per_epoch():
+    import torch
+
+    from gdpd.experiment import SCHEDULE_DATASETS, prepare
+
+    book = get_preset("book")
+    batch = book.student.batch_size
+    several = tuple(
+        d for d in book.datasets
+        if len(prepare(book.config(d, 0.2, "gdpd", book.seeds[0]), torch.device("cpu")).labels["train"]) > batch
+    )
+    assert sorted(several) == sorted(SCHEDULE_DATASETS)
+    assert get_preset("ablation-schedule").datasets == SCHEDULE_DATASETS
