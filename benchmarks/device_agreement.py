@@ -1,6 +1,6 @@
 """Do two stores that ran the same cells on different devices agree? Paired differences per method.
 
-Matches records by key (same configuration), pairs them by dataset, earliness and seed, and prints per method the
+Pairs the records of the two stores by key (the same configuration), and prints per method the
 mean difference ``other - reference`` x100 of a metric, its standard deviation, the wins and the two-sided Wilcoxon
 signed-rank p-value (``gdpd.variants.paired_differences``), then the same pooled over methods, and the devices the
 records name. ``benchmarks/stores/book_h200`` holds the book grid's seed-1 cells recomputed on an H200:
@@ -39,11 +39,11 @@ def main() -> None:
     parser.add_argument("--metric", default="auc_prc")
     args = parser.parse_args()
     frame = paired_frame(ResultStore(args.reference), ResultStore(args.other))
-    match = ("dataset", "earliness", "seed", "method")
     for label, part in frame.groupby("store"):
         print(f"{label}: {len(part)} records; devices {part['device'].value_counts().to_dict()}")
-    per_method = paired_differences(frame, args.metric, "store", "reference", within=("method",), match=match[:3])
-    pooled = paired_differences(frame, args.metric, "store", "reference", match=match)
+    # a pair is one configuration, i.e. one key, in both stores
+    per_method = paired_differences(frame, args.metric, "store", "reference", within=("method",), match=("key",))
+    pooled = paired_differences(frame, args.metric, "store", "reference", match=("key",))
     pd.set_option("display.width", 160)
     print(f"\n{args.metric} x100, other - reference, per method:")
     print(per_method.round(3).to_string(index=False))

@@ -543,18 +543,20 @@ def run(
 def check_record(record: dict[str, Any], store: ResultStore, device: str | torch.device = "cpu") -> pd.DataFrame:
     """Train a stored record's configuration again, with its recorded thread count, and compare, storing nothing.
 
-    The teacher comes from ``store`` as it did for the record. One row per metric: ``stored``, ``recomputed`` and
-    ``identical`` (exact equality; the same code, seed, machine and thread count give the same run).
+    The teacher comes from ``store`` as it did for the record. One row per metric and the best epoch: ``stored``,
+    ``recomputed`` and ``identical`` (exact equality; most records come back bit for bit, not all: floating-point
+    differences of a last digit can grow over many epochs).
     """
     config = RunConfig.from_dict(record["config"])
     with recorded_threads(record):
         fresh = _train_and_record(config, store, device, progress=False)
-    rows = [{"metric": name, "stored": value, "recomputed": fresh["metrics"].get(name),
-             "identical": fresh["metrics"].get(name) == value} for name, value in record["metrics"].items()]
-    rows.append({"metric": "best_epoch", "stored": record["training"]["best_epoch"],
-                 "recomputed": fresh["training"]["best_epoch"],
-                 "identical": record["training"]["best_epoch"] == fresh["training"]["best_epoch"]})
-    return pd.DataFrame(rows).set_index("metric")
+
+    def facts(run_record: dict[str, Any]) -> pd.Series:
+        return pd.Series({**run_record["metrics"], "best_epoch": run_record["training"]["best_epoch"]}, dtype=object)
+
+    table = pd.DataFrame({"stored": facts(record)}).join(facts(fresh).rename("recomputed"))
+    table["identical"] = table["stored"] == table["recomputed"]
+    return table.rename_axis("metric")
 
 
 def _train_and_record(
