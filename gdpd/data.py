@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from sklearn.model_selection import train_test_split
 
 OFFLINE_UCR: tuple[str, ...] = (
     "ACSF1",
@@ -111,33 +112,36 @@ def resample(X: np.ndarray, length: int) -> np.ndarray:
 def validation_split(
     y: np.ndarray, fraction: float = 0.2, seed: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Split case indices into sorted ``(train_idx, val_idx)``, stratified by class.
+    """Split case indices into sorted ``(train_idx, val_idx)``, stratified by class, drawn per seed.
 
-    Each class with ``n_c`` members gives ``max(1, round(fraction * n_c))`` of them (at
-    most ``n_c - 1``, so every class stays in training) to validation, drawn with
-    ``np.random.default_rng(seed)`` so a seed always gives the same split.
+    The split of the released GDPD code: scikit-learn's ``train_test_split(test_size=fraction, stratify=y)`` with the
+    run's seed, so every seed validates on its own cases (``ceil(fraction * n)`` of them, allocated across classes in
+    proportion to their sizes) and a seed always gives the same split.
     """
     if not 0.0 < fraction < 1.0:
         raise DatasetError(
             f"validation fraction must be in (0, 1), got {fraction}; pass e.g. 0.2"
         )
     y = np.asarray(y)
-    rng = np.random.default_rng(seed)
-    val: list[np.ndarray] = []
-    for label in np.unique(y):
-        members = np.flatnonzero(y == label)
-        n_c = len(members)
-        if n_c < 2:
-            raise DatasetError(
-                f"class {label.item()!r} has {n_c} training series; the stratified validation "
-                "split needs at least 2 per class — merge rare classes or pass a larger "
-                "train split"
-            )
-        k = min(max(1, int(round(fraction * n_c))), n_c - 1)  # noqa: RUF046 (numpy floats round to floats)
-        val.append(rng.choice(members, size=k, replace=False))
-    val_idx = np.sort(np.concatenate(val)).astype(np.int64)
-    train_idx = np.setdiff1d(np.arange(len(y)), val_idx).astype(np.int64)
-    return train_idx, val_idx
+    labels, counts = np.unique(y, return_counts=True)
+    if counts.min() < 2:
+        rare = labels[counts.argmin()]
+        raise DatasetError(
+            f"class {rare.item()!r} has {counts.min()} training series; the stratified validation "
+            "split needs at least 2 per class — merge rare classes or pass a larger "
+            "train split"
+        )
+    n_val = int(np.ceil(fraction * len(y)))
+    if not len(labels) <= n_val <= len(y) - len(labels):
+        raise DatasetError(
+            f"a validation fraction of {fraction} gives {n_val} of {len(y)} cases, but a stratified split of "
+            f"{len(labels)} classes needs between {len(labels)} and {len(y) - len(labels)}; pass a fraction "
+            "that leaves every class in both parts"
+        )
+    train_idx, val_idx = train_test_split(
+        np.arange(len(y)), test_size=fraction, stratify=y, random_state=seed % 2**32
+    )
+    return np.sort(train_idx).astype(np.int64), np.sort(val_idx).astype(np.int64)
 
 
 def load_dataset(

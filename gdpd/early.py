@@ -260,14 +260,14 @@ class BankReference:
 
 
 def bank_reference(
-    preset: Preset, dataset: str, store: ResultStore | None = None, device: str | torch.device = "cpu"
+    preset: Preset, dataset: str, seed: int, store: ResultStore | None = None, device: str | torch.device = "cpu"
 ) -> BankReference:
-    """The dataset's splits and the answers of ``preset``'s cached teacher (trained and cached when absent).
+    """The dataset's splits for ``seed`` and the answers of ``preset``'s cached teacher (trained when absent).
 
-    Neither depends on the student's method, seed or level: the validation split is seeded
-    (``RunConfig.split_seed``) and the teacher is shared by every run of the preset on ``dataset``.
+    Neither depends on the student's method or level: the validation split is drawn with the run's seed and the
+    teacher is shared by every run of the preset on ``dataset``.
     """
-    config = preset.config(dataset, BANK_LEVELS[0], "base", preset.seeds[0])
+    config = preset.config(dataset, BANK_LEVELS[0], "base", seed)
     torch_device = resolve_device(device)
     data = prepare(config, torch_device)
     teacher, _ = get_teacher(config, data, store, torch_device)
@@ -301,7 +301,7 @@ def student_bank(
     store = store if store is not None else ResultStore()
     records = {level: bank_record(preset.config(dataset, level, method, seed), store, compute, device)
                for level in levels}
-    return _assemble(dataset, method, seed, records, bank_reference(preset, dataset, store, device))
+    return _assemble(dataset, method, seed, records, bank_reference(preset, dataset, seed, store, device))
 
 
 def _assemble(
@@ -450,7 +450,7 @@ def early_frame(
     store = store if store is not None else ResultStore()
     levels = _check_levels(earliness_levels)
     rows: list[dict[str, Any]] = []
-    references: dict[str, BankReference] = {}
+    references: dict[tuple[str, int], BankReference] = {}
     blocks = [(dataset, seed) for dataset in datasets for seed in seeds]
     for dataset, seed in tqdm(blocks, desc="early classifiers", unit="block", disable=not progress):
         banks = []
@@ -460,9 +460,9 @@ def early_frame(
                            for level in levels}
             except LookupError:
                 continue
-            if dataset not in references:  # one teacher and one split per dataset, whatever the method and seed
-                references[dataset] = bank_reference(preset, dataset, store, device)
-            banks.append(_assemble(dataset, method, seed, records, references[dataset]))
+            if (dataset, seed) not in references:  # one teacher and one split per seed, whatever the method
+                references[dataset, seed] = bank_reference(preset, dataset, seed, store, device)
+            banks.append(_assemble(dataset, method, seed, records, references[dataset, seed]))
         for bank in banks:
             label = METHOD_LABELS.get(bank.method, bank.method)
             for level in levels:

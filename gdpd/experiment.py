@@ -29,17 +29,37 @@ from gdpd.train import FitResult, Split, TrainConfig, fit, seed_everything
 
 PAPER_SEEDS = (1, 24, 300, 49000, 1001)
 PROBABILITY_DIGITS = 5  # per-case class probabilities kept in each record (early-classification chapter)
+PROTOCOL_VERSION = 2
+"""The version of the experiment protocol; every run key holds it, so a change of protocol retires every record
+computed under the previous one in one step. Version 1 (before 2026-12): teacher kept at its lowest validation loss
+over all epochs, one validation split for every seed, a denoiser block with two layers and a ReLU after the residual
+sum, diagnostics drawing from the training random stream. Version 2 fixes all four (book chapter "The method")."""
+
+TEACHER_TRAIN = TrainConfig(
+    epochs=600, warmup_epochs=0, patience=150, lr_schedule="constant", selection="val_accuracy", select_from=50
+)
+"""How every teacher trains: up to 600 epochs at a constant rate, keeping the epoch of highest validation accuracy
+from epoch 50 on (ties to the later epoch) and stopping 150 epochs after the last improvement."""
 
 
 @dataclass(frozen=True)
 class TeacherConfig:
-    """The full-series teacher: architecture, optimisation, and the seeds it is chosen from (by validation loss)."""
+    """The full-series teacher: architecture, optimisation, and the seeds it is chosen from.
+
+    Each seed trains on its own validation split; the teacher kept is the seed with the highest validation accuracy
+    at its selected epoch (ties: the lower validation cross-entropy). A teacher whose validation accuracy does not beat
+    the majority-class rate of its validation cases is reported as not competent.
+    """
 
     architecture: str = "lstm"
     hidden: int = 100
     layers: int = 3
-    train: TrainConfig = TrainConfig(epochs=600, warmup_epochs=0, patience=150, lr_schedule="per_batch")  # noqa: RUF009 (frozen)
-    seeds: tuple[int, ...] = (1,)
+    train: TrainConfig = TEACHER_TRAIN
+    seeds: tuple[int, ...] = PAPER_SEEDS
+
+    def __post_init__(self) -> None:
+        if not self.seeds:
+            raise ValueError("a teacher needs at least one seed to be chosen from; pass e.g. seeds=(1,)")
 
 
 @dataclass(frozen=True)
@@ -60,13 +80,26 @@ class RunConfig:
     teacher: TeacherConfig = TeacherConfig()
     max_length: int = 100
     val_fraction: float = 0.2
-    split_seed: int = 0
+    protocol: int = PROTOCOL_VERSION
 
     def __post_init__(self) -> None:
+        if self.protocol != PROTOCOL_VERSION:
+            raise ValueError(
+                f"protocol version {self.protocol!r} is not the one this code runs ({PROTOCOL_VERSION}); records of "
+                "another version were computed by other code: check out the commit named in their provenance, or "
+                f"drop the protocol field to run under version {PROTOCOL_VERSION}"
+            )
         if not 0 < self.earliness <= 1:
             raise DatasetError(f"earliness must be in (0, 1], got {self.earliness}; pass a fraction such as 0.4")
         if self.method not in METHODS:
             raise ValueError(f"unknown method {self.method!r}; `gdpd methods` lists them: {', '.join(METHODS)}")
+        settings = METHODS[self.method].settings
+        unused = self.method_config.unused(settings)
+        if unused:
+            raise ValueError(
+                f"method {self.method!r} has no setting {', '.join(unused)} (its settings: "
+                f"{', '.join(settings) or 'none'}); drop the option or choose a method that reads it"
+            )
         if not 0 < self.channel_fraction <= 1:
             raise DatasetError(
                 f"channel_fraction must be in (0, 1], got {self.channel_fraction}; pass e.g. 0.5 for half the channels"
@@ -79,7 +112,7 @@ class RunConfig:
         return json.loads(json.dumps(asdict(self)))
 
     def to_dict(self) -> dict[str, Any]:
-        """The fields that differ from their defaults (plus the four that have none).
+        """The fields that differ from their defaults, plus the four that have none and the protocol version.
 
         Keys hash this form, so adding an option with a default later leaves every stored key valid, while changing
         a default changes the keys of the runs it affects (their records then read as missing and are recomputed).
@@ -92,7 +125,12 @@ class RunConfig:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunConfig:
         """Inverse of :meth:`to_dict` (and of :meth:`full_dict`), so a stored record's configuration can be rerun."""
-        required = cls(*(data[name] for name in REQUIRED_FIELDS))
+        if "protocol" not in data:
+            raise ValueError(
+                "this configuration predates protocol versions (version 1): it was computed by earlier code and "
+                f"cannot be rerun by this one (version {PROTOCOL_VERSION}); check out the commit in its provenance"
+            )
+        required = cls(*(data[name] for name in REQUIRED_FIELDS), protocol=data["protocol"])
         full = _merge(_defaults(required), data)
         teacher = dict(full["teacher"])
         teacher["train"] = TrainConfig(**teacher["train"])
@@ -106,12 +144,13 @@ class RunConfig:
 
 
 REQUIRED_FIELDS = ("dataset", "earliness", "method", "seed")
+KEPT_FIELDS = (*REQUIRED_FIELDS, "protocol")
 
 
 def _defaults(config: RunConfig) -> dict[str, Any]:
-    """Default values of every field but the required ones, which are always kept."""
+    """Default values of every field but those always kept (the required ones and the protocol version)."""
     full = RunConfig(config.dataset, config.earliness, config.method, config.seed).full_dict()
-    return {name: value for name, value in full.items() if name not in REQUIRED_FIELDS}
+    return {name: value for name, value in full.items() if name not in KEPT_FIELDS}
 
 
 def _prune(values: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
@@ -167,12 +206,18 @@ class Preset:
     def config(self, dataset: str, earliness: float, method: str, seed: int, **overrides: Any) -> RunConfig:
         """The run configuration of one cell; ``overrides`` replace RunConfig or MethodConfig fields."""
         method_fields = {k: overrides.pop(k) for k in list(overrides) if k in MethodConfig.__dataclass_fields__}
+        if method in METHODS and "weight" in method_fields and "weight" not in METHODS[method].settings:
+            method_fields.pop("weight")  # a weight grid passes lambda to every method; Base has none
         fields: dict[str, Any] = {"hidden": self.hidden, "layers": self.layers, "train": self.student,
                                   "teacher": self.teacher, **overrides}
         return RunConfig(
             dataset=dataset, earliness=earliness, method=method, seed=seed,
-            method_config=replace(self.method_config, **method_fields), **fields,
+            method_config=replace(self._method_defaults(method), **method_fields), **fields,
         )
+
+    def _method_defaults(self, method: str) -> MethodConfig:
+        """The preset's method settings as they apply to ``method`` (e.g. the Hinton term to GDPD only)."""
+        return self.method_config.restricted(METHODS[method].settings) if method in METHODS else self.method_config
 
     def labelled_grid(self) -> list[tuple[str, RunConfig]]:
         """Every cell with its variant's label: seed x dataset x earliness x method x weight x variant.
@@ -200,8 +245,11 @@ BOOK_DATASETS = (
     "OSULeaf", "PickupGestureWiimoteZ", "Trace", "UnitTest", "ACSF1",
 )
 CORE_METHODS = ("base", "kd", "fitnets", "gdpd")
+PAPER_DATASETS = ("ItalyPowerDemand", "Coffee", "ArrowHead", "GunPoint", "Trace", "OSULeaf")
+"""The offline datasets the released loader accepts (2015 UCR names), cheapest first so that a grid stopped part-way
+leaves the expensive ones out rather than scattered seeds."""
 BOOK_STUDENT = TrainConfig(epochs=120, warmup_epochs=60, patience=30, lr_schedule="constant")
-BOOK_TEACHER = TeacherConfig(train=TrainConfig(epochs=300, warmup_epochs=0, patience=100, lr_schedule="constant"))
+BOOK_TEACHER = TeacherConfig()  # every preset but smoke shares one teacher per dataset
 
 # An ablation of a distiller needs a teacher with something to distil: these are the book datasets whose stored
 # teacher reaches a validation cross-entropy below ABLATION_TEACHER_VAL_LOSS (chosen on validation, never on test;
@@ -263,7 +311,7 @@ UEA_DATASETS = ("BasicMotions", "JapaneseVowels")
 SETTINGS_DATASETS = ("Coffee", "GunPoint", "ItalyPowerDemand", "Trace")
 EARLY_DATASETS = SETTINGS_DATASETS  # the early-classification chapter's banks reuse the book preset's runs there
 EARLY_METHODS = ("base", "kd", "gdpd")
-INCEPTION_TEACHER = TeacherConfig(architecture="inception", hidden=32, layers=6, train=BOOK_TEACHER.train)
+INCEPTION_TEACHER = TeacherConfig(architecture="inception", hidden=32, layers=6)
 
 SETTINGS: dict[str, Preset] = {
     preset.name: preset
@@ -312,7 +360,9 @@ PRESETS: dict[str, Preset] = {
         description="seconds per run, for tests: a small LSTM, a few epochs",
         student=TrainConfig(epochs=6, warmup_epochs=3, lr_schedule="constant", batch_size=64),
         teacher=TeacherConfig(
-            hidden=16, layers=1, train=TrainConfig(epochs=8, warmup_epochs=0, lr_schedule="constant")
+            hidden=16, layers=1, seeds=(1, 24),
+            train=TrainConfig(epochs=8, warmup_epochs=0, lr_schedule="constant", selection="val_accuracy",
+                              select_from=2),
         ),
         datasets=("GunPoint", "UnitTest"),
         earliness=(0.4,),
@@ -350,17 +400,31 @@ PRESETS: dict[str, Preset] = {
     "paper": Preset(
         name="paper",
         description=(
-            "the released protocol: 600 epochs, warm-up 300, per-batch LR schedule, lambda in {0.1, 1, 10} chosen on "
-            "validation, GDPD with the released Hinton term, the teacher chosen from 5 seeds by validation loss"
+            "the released protocol (Table 1): LSTM3-100 -> LSTM3-100, 600 epochs, warm-up 300, per-batch LR schedule, "
+            "lambda = 1 for every distiller, GDPD with the released Hinton term, on the offline datasets the "
+            "released loader accepts"
         ),
         student=TrainConfig(epochs=600, warmup_epochs=300, lr_schedule="per_batch"),
-        teacher=TeacherConfig(seeds=PAPER_SEEDS),
-        datasets=BOOK_DATASETS,
+        teacher=BOOK_TEACHER,
+        datasets=PAPER_DATASETS,
         earliness=(0.2, 0.4, 0.6, 0.8),
         methods=CORE_METHODS,
         seeds=PAPER_SEEDS,
-        weights=(0.1, 1.0, 10.0),
         method_config=MethodConfig(hinton=True),
+    ),
+    "budget-probe": Preset(
+        name="budget-probe",
+        description=(
+            "convergence evidence for the book protocol's budget: Base students on every book dataset at earliness "
+            "0.2 and 0.8, 400 epochs at the book's constant rate with no early stopping, so that any shorter budget "
+            "can be replayed from the training and validation curves"
+        ),
+        student=TrainConfig(epochs=400, warmup_epochs=0, lr_schedule="constant"),
+        teacher=BOOK_TEACHER,
+        datasets=BOOK_DATASETS,
+        earliness=(0.2, 0.8),
+        methods=("base",),
+        seeds=(1,),
     ),
     **ABLATIONS,
     **SETTINGS,
@@ -384,12 +448,16 @@ class PreparedData:
     labels: dict[str, Tensor]
 
 
-def prepare(config: RunConfig, device: torch.device) -> PreparedData:
-    """Load the dataset, split off validation, and cut prefixes at the run's earliness (and channel fraction)."""
+def prepare(config: RunConfig, device: torch.device, split_seed: int | None = None) -> PreparedData:
+    """Load the dataset, split off validation, and cut prefixes at the run's earliness (and channel fraction).
+
+    The validation split is drawn with the run's seed (``split_seed`` overrides it: a teacher seed's own split).
+    """
     dataset = load_dataset(config.dataset, max_length=config.max_length)
     prefix_length(dataset.length, config.earliness)
     channels = channel_count(dataset.n_channels, config.channel_fraction)
-    train_idx, val_idx = validation_split(dataset.y_train, config.val_fraction, config.split_seed)
+    seed = config.seed if split_seed is None else split_seed
+    train_idx, val_idx = validation_split(dataset.y_train, config.val_fraction, seed)
     arrays = {
         "train": (dataset.X_train[train_idx], dataset.y_train[train_idx]),
         "val": (dataset.X_train[val_idx], dataset.y_train[val_idx]),
@@ -413,7 +481,7 @@ def prepare(config: RunConfig, device: torch.device) -> PreparedData:
 def teacher_config_dict(config: RunConfig) -> dict[str, Any]:
     """What determines a dataset's teacher; every student sharing it reuses one cached teacher."""
     run = config.to_dict()
-    return {k: run[k] for k in ("dataset", "teacher", "max_length", "val_fraction", "split_seed") if k in run}
+    return {k: run[k] for k in ("dataset", "teacher", "max_length", "val_fraction", "protocol") if k in run}
 
 
 def _new_classifier(
@@ -422,49 +490,80 @@ def _new_classifier(
     return build_classifier(architecture, in_channels, n_classes, hidden=hidden, layers=layers).to(device)
 
 
+HISTORY_DIGITS = 5
+
+
+def _teacher_candidate(
+    config: RunConfig, seed: int, device: torch.device, progress: bool
+) -> tuple[Classifier, dict[str, Any]]:
+    """Train the teacher of one seed on that seed's own split; its selected epoch's validation scores and curve."""
+    tc = config.teacher
+    data = prepare(config, device, split_seed=seed)
+    seed_everything(seed)
+    teacher = _new_classifier(tc.architecture, data.dataset.n_channels, data.dataset.n_classes, tc.hidden, tc.layers,
+                              device)
+    result = fit(build_distiller("base", teacher, teacher.feature_dim, MethodConfig()),
+                 Split(data.full["train"], data.labels["train"]), Split(data.full["val"], data.labels["val"]),
+                 tc.train, seed, progress, description=f"teacher {config.dataset} seed {seed}")
+    y_val = data.labels["val"].cpu().numpy()
+    val_logits = predict_outputs(teacher, data.full["val"]).logits.cpu().numpy()
+    candidate = {
+        "seed": seed,
+        "best_epoch": result.best_epoch,
+        "epochs_run": result.epochs_run,
+        "seconds_per_epoch": result.seconds_per_epoch,
+        "majority_rate": float(np.bincount(y_val).max() / len(y_val)),
+        "val_metrics": evaluate(y_val, val_logits),
+        "val_loss": result.best_val_loss,
+        "history": [{k: round(epoch[k], HISTORY_DIGITS) for k in ("val_loss", "val_accuracy", "ce")}
+                    for epoch in result.history],
+    }
+    return teacher, candidate
+
+
+def teacher_rank(candidate: dict[str, Any]) -> tuple[float, float]:
+    """Sort key of a teacher seed, best first: higher validation accuracy, then lower validation cross-entropy."""
+    return -candidate["val_metrics"]["accuracy"], candidate["val_loss"]
+
+
 def get_teacher(
     config: RunConfig, data: PreparedData, store: ResultStore | None, device: torch.device, progress: bool = False
 ) -> tuple[Classifier, dict[str, Any]]:
-    """The dataset's teacher: loaded from the cache, or trained on full series (best validation loss of its seeds)."""
+    """The dataset's teacher: loaded from the cache, or trained on full series and chosen among its seeds.
+
+    Chosen on validation only (:class:`TeacherConfig`); the test scores are measured once, after the choice. The
+    returned information holds every seed's validation curve (the book's method chapter plots them).
+    """
     tc = config.teacher
     spec = teacher_config_dict(config)
     key = config_key(spec)
-
-    def new_teacher() -> Classifier:
-        return _new_classifier(tc.architecture, data.dataset.n_channels, data.dataset.n_classes, tc.hidden, tc.layers,
-                               device)
 
     paths = None if store is None else (
         store.teacher_path(config.dataset, key, ".pt"), store.teacher_path(config.dataset, key, ".json")
     )
     if paths is not None and all(path.exists() for path in paths):
-        teacher = new_teacher()
+        teacher = _new_classifier(tc.architecture, data.dataset.n_channels, data.dataset.n_classes, tc.hidden,
+                                  tc.layers, device)
         teacher.load_state_dict(torch.load(paths[0], map_location=device, weights_only=True))
         teacher.eval()
         return teacher, json.loads(paths[1].read_text())
-    train = Split(data.full["train"], data.labels["train"])
-    val = Split(data.full["val"], data.labels["val"])
-    best: tuple[float, int, Classifier, FitResult] | None = None
-    for seed in tc.seeds:
-        seed_everything(seed)
-        candidate = new_teacher()
-        result = fit(build_distiller("base", candidate, candidate.feature_dim, MethodConfig()), train, val, tc.train,
-                     seed, progress, description=f"teacher {config.dataset} seed {seed}")
-        if best is None or result.best_val_loss < best[0]:
-            best = (result.best_val_loss, seed, candidate, result)
-    assert best is not None
-    val_loss, seed, teacher, result = best
+    trained = [_teacher_candidate(config, seed, device, progress) for seed in tc.seeds]
+    teacher, chosen = min(trained, key=lambda pair: teacher_rank(pair[1]))
     teacher.eval()
     test_logits = predict_outputs(teacher, data.full["test"]).logits
     info = {
-        "key": key, "config": spec, "seed": seed, "val_loss": val_loss,
-        "best_epoch": result.best_epoch, "seconds_per_epoch": result.seconds_per_epoch,
+        "key": key, "config": spec,
+        **{k: chosen[k] for k in ("seed", "best_epoch", "val_loss", "majority_rate", "val_metrics",
+                                  "seconds_per_epoch")},
+        "competent": chosen["val_metrics"]["accuracy"] > chosen["majority_rate"],
         "metrics": evaluate(data.labels["test"].cpu().numpy(), test_logits.cpu().numpy()),
+        "candidates": [candidate for _, candidate in trained],
+        "provenance": provenance(device),
     }
     if paths is not None:
         state = teacher.state_dict()
         atomic_write(paths[0], lambda handle: torch.save(state, handle))
-        atomic_write_text(paths[1], json.dumps(info, indent=1, sort_keys=True) + "\n")
+        atomic_write_text(paths[1], json.dumps(info, sort_keys=True) + "\n")
     return teacher, info
 
 
@@ -575,6 +674,7 @@ def _train_and_record(
         metrics.update(scores if split == "test" else {f"val_{k}": v for k, v in scores.items()})
         probabilities[split] = np.round(softmax(student_logits), PROBABILITY_DIGITS).tolist()
     metrics.update({f"teacher_{k}": v for k, v in teacher_info["metrics"].items()})
+    metrics.update({f"teacher_val_{k}": v for k, v in teacher_info["val_metrics"].items()})
     return {
         "key": config.key(),
         "config": config.to_dict(),
@@ -583,6 +683,7 @@ def _train_and_record(
             "best_epoch": result.best_epoch, "epochs_run": result.epochs_run, "best_val_loss": result.best_val_loss,
             "train_seconds": result.train_seconds, "seconds_per_epoch": result.seconds_per_epoch,
             "teacher_key": teacher_info["key"], "teacher_seed": teacher_info["seed"],
+            "teacher_competent": teacher_info["competent"],
         },
         "history": [{k: round(v, 5) for k, v in epoch.items()} for epoch in result.history],
         "probabilities": probabilities,

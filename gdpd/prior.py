@@ -54,17 +54,26 @@ class NoiseSchedule(nn.Module):
 
 
 class Bottleneck(nn.Module):
-    """Residual bottleneck ``relu(x + BN(W2 relu(BN(W1 x))))`` with an inner width of ``width // 4``."""
+    """The released residual bottleneck on a vector: ``x + BN(W3 relu(BN(W2 relu(BN(W1 x)))))``.
 
-    def __init__(self, width: int) -> None:
+    Three layers through an inner width ``width // reduction`` (the released block's middle 3x3 convolution acts on a
+    1x1 map, so only its centre tap matters: a linear layer) and an identity skip with no ReLU after the sum, so the
+    output keeps negative values (GDPD's released ``gdpd_modules.Bottleneck``; the paper's Sec. 3 does not specify it).
+    """
+
+    def __init__(self, width: int, reduction: int = 4) -> None:
         super().__init__()
-        inner = max(1, width // 4)
+        if reduction < 1:
+            raise ValueError(f"reduction must be >= 1, got {reduction}")
+        inner = max(1, width // reduction)
         self.body = nn.Sequential(
-            nn.Linear(width, inner), nn.BatchNorm1d(inner), nn.ReLU(), nn.Linear(inner, width), nn.BatchNorm1d(width)
+            nn.Linear(width, inner), nn.BatchNorm1d(inner), nn.ReLU(),
+            nn.Linear(inner, inner), nn.BatchNorm1d(inner), nn.ReLU(),
+            nn.Linear(inner, width), nn.BatchNorm1d(width),
         )
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.relu(x + self.body(x))
+        return x + self.body(x)
 
 
 class Denoiser(nn.Module):
@@ -189,11 +198,14 @@ class TeacherAutoencoder(nn.Module):
 
 
 class AlphaAdapter(nn.Module):
-    """Per-sample fusion weight ``alpha = softmax(W bottleneck(z))[0]`` in (0, 1) (the released code's adapter)."""
+    """Per-sample fusion weight ``alpha = softmax(W bottleneck(z))[0]`` in (0, 1) (the released code's adapter).
 
-    def __init__(self, width: int) -> None:
+    Its bottleneck narrows by ``reduction = 8``, the denoiser's by 4, as released.
+    """
+
+    def __init__(self, width: int, reduction: int = 8) -> None:
         super().__init__()
-        self.block = Bottleneck(width)
+        self.block = Bottleneck(width, reduction)
         self.logits = nn.Linear(width, 2)
 
     def forward(self, z: Tensor) -> Tensor:

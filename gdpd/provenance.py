@@ -52,8 +52,23 @@ def device_name(device: torch.device) -> str:
     return f"cpu:{platform.machine()}"
 
 
-def provenance(device: torch.device) -> dict[str, str | int]:
-    """Facts stored with every record so a number can be traced back to code and machine."""
+def cpu_model() -> str:
+    """The processor's model name (Linux), else the platform's processor string."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def provenance(device: torch.device) -> dict[str, Any]:
+    """Facts stored with every record so a number can be traced back to code and machine.
+
+    Besides versions and the device: the thread count, the CPU model, ATen's instruction set and the numerical
+    library pins of :mod:`gdpd` as this process ran them; a bit-for-bit rerun needs the same thread count and pins.
+    """
     return {
         "gdpd_version": gdpd.__version__,
         "git_commit": COMMIT_AT_IMPORT,
@@ -61,6 +76,9 @@ def provenance(device: torch.device) -> dict[str, str | int]:
         "python_version": platform.python_version(),
         "device": device_name(device),
         "torch_threads": torch.get_num_threads(),
+        "cpu_model": cpu_model(),
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+        "numerics": {name: os.environ.get(name, "") for name in gdpd.NUMERICS_ENV},
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
 

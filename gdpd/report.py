@@ -14,14 +14,14 @@ Scores are x100 as in the paper; all aggregations are means over seeds first, th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from gdpd.experiment import Preset
+from gdpd.experiment import PROTOCOL_VERSION, Preset
 from gdpd.metrics import summarise
 from gdpd.provenance import REPO_ROOT
 from gdpd.results import CELL, METHOD_LABELS, records_frame, select_weights
@@ -30,6 +30,19 @@ from gdpd.store import ResultStore
 BLOCK = ["dataset", "earliness", "seed"]
 MIN_CD_ROWS = 5  # fewer complete rows than this: no critical-difference diagram
 PAPER_CSV = REPO_ROOT / "data" / "paper_reported.csv"
+LEGACY_INDEX = REPO_ROOT / "data" / "results" / "legacy"
+"""Per preset, the grid of its protocol-1 records (``<preset>.csv``: variant, dataset, earliness, method, weight, seed,
+key), written by the last commit of protocol 1 (f9afa2c); a chapter whose grid has no complete seed under the
+current protocol renders these, under :func:`protocol_warning`."""
+LEGACY_FAULTS = (
+    "teachers kept at their lowest validation loss over all epochs, so on tiny validation sets some sit on the "
+    "untrained plateau, at or below the students they teach",
+    "students of the book protocol stopped before they converged (120 epochs, warm-up 60)",
+    "a denoiser block unlike the released one (two layers, a ReLU after the residual sum; the alpha adapter "
+    "narrowing by 4, not 8)",
+    "one validation split shared by every seed",
+    "GDPD diagnostics drawing from the training random stream",
+)
 
 
 @dataclass(frozen=True)
@@ -38,13 +51,15 @@ class Selection:
 
     ``frame`` holds one row per analysed record (weights already selected on validation); ``rule`` is
     ``"complete seeds"``, ``"complete blocks"`` or ``"none"`` (nothing analysable yet); ``grid`` is the preset's grid,
-    one row per cell with a boolean ``stored`` column.
+    one row per cell with a boolean ``stored`` column; ``protocol`` the version of every analysed record.
     """
 
     frame: pd.DataFrame
     rule: str
     complete_seeds: tuple[int, ...]
     grid: pd.DataFrame
+    protocol: int = PROTOCOL_VERSION
+    current_stored: int | None = None  # with old records: the current protocol's cells already stored
 
     @property
     def empty(self) -> bool:
@@ -64,8 +79,15 @@ class Selection:
         return int(self.grid.groupby(BLOCK)["stored"].all().sum())
 
 
-def grid_frame(preset: Preset) -> pd.DataFrame:
-    """One row per cell of ``preset``'s grid: its store key and the fields a table groups by."""
+def grid_frame(preset: Preset, protocol: int = PROTOCOL_VERSION) -> pd.DataFrame:
+    """One row per cell of ``preset``'s grid: its store key and the fields a table groups by.
+
+    ``protocol=1``: the cells of the preset's protocol-1 grid that were computed, from :data:`LEGACY_INDEX`.
+    """
+    if protocol != PROTOCOL_VERSION:
+        path = LEGACY_INDEX / f"{preset.name}.csv"
+        columns = ["key", "dataset", "earliness", "method", "seed", "weight", "variant"]
+        return pd.read_csv(path)[columns] if path.exists() else pd.DataFrame(columns=columns)
     return pd.DataFrame([
         {"key": c.key(), "dataset": c.dataset, "earliness": c.earliness, "method": c.method, "seed": c.seed,
          "weight": c.method_config.weight, "variant": label}
@@ -73,22 +95,31 @@ def grid_frame(preset: Preset) -> pd.DataFrame:
     ])
 
 
-def select_analysis(store: ResultStore, preset: Preset, select_by: str = "val_auc_prc") -> Selection:
+def select_analysis(store: ResultStore, preset: Preset, select_by: str = "val_auc_prc",
+                    protocol: int | None = None) -> Selection:
     """The stored records of ``preset`` that the chapters analyse (module docstring: complete seeds, else blocks).
 
     Where the preset has several distillation weights, each cell keeps the weight with the best seed-mean
     ``select_by``: the validation AUC-PRC by default; ``"auc_prc"`` selects on the test split as the released script
     does, to measure how much that inflates the means.
+
+    ``protocol=None`` analyses the current protocol's records once one seed of the grid is complete, and until then
+    the preset's protocol-1 records where :data:`LEGACY_INDEX` lists them (never a mix of the two).
     """
-    grid = grid_frame(preset)
-    records = records_frame(store, preset.grid())
+    if protocol is None:
+        current = select_analysis(store, preset, select_by, PROTOCOL_VERSION)
+        if current.rule == "complete seeds" or not (LEGACY_INDEX / f"{preset.name}.csv").exists():
+            return current
+        return replace(select_analysis(store, preset, select_by, 1), current_stored=current.n_stored)
+    grid = grid_frame(preset, protocol)
+    records = records_frame(store, keys=grid["key"])
     if not records.empty:
         records = records.merge(grid[["key", "variant"]], on="key")
     grid["stored"] = grid["key"].isin(records["key"]) if not records.empty else False
     seed_done = grid.groupby("seed")["stored"].all()
     complete_seeds = tuple(int(s) for s in preset.seeds if seed_done.get(s, False))
     if records.empty:
-        return Selection(records, "none", (), grid)
+        return Selection(records, "none", (), grid, protocol)
     if complete_seeds:
         rule, keep = "complete seeds", records["seed"].isin(complete_seeds)
     else:
@@ -96,12 +127,12 @@ def select_analysis(store: ResultStore, preset: Preset, select_by: str = "val_au
         rule, keep = "complete blocks", records.set_index(BLOCK).index.isin(blocks[blocks].index)
     kept = records[np.asarray(keep)]
     if kept.empty:
-        return Selection(kept, "none", (), grid)
+        return Selection(kept, "none", (), grid, protocol)
     chosen = select_weights(kept, select_by)
     order = {label: i for i, (label, _) in enumerate(preset.variants)}  # tables list settings in the preset's order
     chosen = chosen.sort_values(["variant", *BLOCK, "method"], key=lambda c: c.map(order) if c.name == "variant" else c,
                                 kind="stable")
-    return Selection(chosen.reset_index(drop=True), rule, complete_seeds, grid)
+    return Selection(chosen.reset_index(drop=True), rule, complete_seeds, grid, protocol)
 
 
 def coverage(selection: Selection) -> pd.DataFrame:
@@ -315,12 +346,26 @@ def open_chapter(preset_name: str, compute_missing: bool = False, workers: int =
     return preset, store, select_analysis(store, preset)
 
 
+def protocol_warning(selection: Selection) -> str:
+    """Markdown: an empty string for records of the current protocol; otherwise a warning naming the old faults."""
+    if selection.protocol == PROTOCOL_VERSION:
+        return ""
+    faults = "; ".join(LEGACY_FAULTS)
+    return (f"```{{warning}}\nThese are records of **protocol version {selection.protocol}**, computed before the "
+            f"fixes of protocol {PROTOCOL_VERSION}: {faults}. They are shown until this chapter's grid is recomputed; "
+            "read them as the old experiment, not as a verdict on the paper.\n```\n\n")
+
+
 def coverage_note(selection: Selection, preset: Preset) -> str:
-    """Markdown: how much of ``preset``'s grid is stored, which analysis rule applies and which devices computed it."""
+    """Markdown: how much of ``preset``'s grid is stored, the protocol version of its records, which analysis rule
+    applies and which devices computed it (preceded by :func:`protocol_warning` for old records)."""
     grid = (f"{len(preset.datasets)} datasets, earliness {', '.join(f'{e:g}' for e in preset.earliness)}, "
             f"{len(preset.seeds)} seeds" + (f", {len(preset.variants)} settings" if len(preset.variants) > 1 else ""))
-    head = (f"The store holds **{selection.n_stored} of the {selection.n_grid} cells** of the `{preset.name}` grid "
-            f"({grid}); ")
+    version = f"protocol version {selection.protocol}"
+    if selection.protocol != PROTOCOL_VERSION:
+        version += f"; of its protocol-{PROTOCOL_VERSION} grid, {selection.current_stored} cells are stored"
+    head = (protocol_warning(selection) + f"The store holds **{selection.n_stored} of the {selection.n_grid} cells** "
+            f"of the `{preset.name}` grid ({grid}; records of {version}); ")
     if selection.empty:
         return head + f"no complete block yet: compute them with `gdpd grid --preset {preset.name} --workers 2`."
     return head + (f"the analysis uses the rule *{selection.rule}* ({selection.n_complete_blocks} complete "

@@ -23,28 +23,38 @@ METHOD_LABELS = {
 
 
 def flatten(record: dict[str, Any]) -> dict[str, Any]:
-    """One row per record: the configuration fields a table groups by, metrics, and timing."""
-    config = RunConfig.from_dict(record["config"])
+    """One row per record: the configuration fields a table groups by, metrics, timing and the protocol version.
+
+    Read from the stored configuration as it is (fields at their default are not stored), so that records of an
+    earlier protocol version, which this code cannot rerun, still read.
+    """
+    config = record["config"]
+    training = record["training"]
     return {
         "key": record["key"],
-        "dataset": config.dataset,
-        "earliness": config.earliness,
-        "method": config.method,
-        "seed": config.seed,
-        "weight": config.method_config.weight,
-        "prefix_mode": config.prefix_mode,
+        "protocol": config.get("protocol", 1),
+        "dataset": config["dataset"],
+        "earliness": config["earliness"],
+        "method": config["method"],
+        "seed": config["seed"],
+        "weight": config.get("method_config", {}).get("weight", 1.0),
+        "prefix_mode": config.get("prefix_mode", "stretch"),
         **record["metrics"],
-        "seconds_per_epoch": record["training"]["seconds_per_epoch"],
-        "train_seconds": record["training"]["train_seconds"],
-        "epochs_run": record["training"]["epochs_run"],
-        "best_epoch": record["training"]["best_epoch"],
+        "seconds_per_epoch": training["seconds_per_epoch"],
+        "train_seconds": training["train_seconds"],
+        "epochs_run": training["epochs_run"],
+        "best_epoch": training["best_epoch"],
+        "teacher_competent": training.get("teacher_competent"),
         "device": record["provenance"]["device"],
     }
 
 
-def records_frame(store: ResultStore, configs: Iterable[RunConfig] | None = None) -> pd.DataFrame:
-    """The store as a DataFrame, restricted to ``configs`` (by key) when given."""
-    keys = None if configs is None else {c.key() for c in configs}
+def records_frame(store: ResultStore, configs: Iterable[RunConfig] | None = None,
+                  keys: Iterable[str] | None = None) -> pd.DataFrame:
+    """The store as a DataFrame, restricted to ``configs`` or to ``keys`` when given."""
+    if configs is not None:
+        keys = {c.key() for c in configs}
+    keys = None if keys is None else set(keys)
     rows = [flatten(r) for r in store.records() if keys is None or r["key"] in keys]
     return pd.DataFrame(rows)
 

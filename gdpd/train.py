@@ -1,8 +1,10 @@
 """One training loop for teachers and students, with validation-based checkpoint selection.
 
 The protocol follows the released GDPD code (book chapter "The method"): Adam (lr 1e-3, weight decay 1e-5),
-batch 64; the checkpoint kept is the one with the lowest validation cross-entropy among epochs after the warm-up.
-A teacher is the ``base`` method trained on full series with no warm-up.
+batch 64; a student keeps the checkpoint with the lowest validation cross-entropy among epochs after the warm-up.
+A teacher is the ``base`` method trained on full series; it keeps the epoch with the highest validation accuracy
+from ``select_from`` on, ties going to the later epoch, so that it cannot be chosen on the untrained plateau where
+a tiny validation set's cross-entropy is lowest (book chapter "The method", "Choosing the teacher").
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from gdpd.methods import Batch, Distiller, Stage
 from gdpd.models import Outputs
 
 LRSchedule = Literal["constant", "per_epoch", "per_batch"]
+Selection = Literal["val_loss", "val_accuracy"]
 LR_MILESTONES = (25, 30, 35)
 LR_GAMMA = 0.5
 
@@ -35,7 +38,11 @@ class TrainConfig:
 
     ``lr_schedule``: ``constant``; ``per_epoch`` (MultiStepLR at epochs 25/30/35, gamma 0.5); or ``per_batch``, the
     released code's quirk of stepping that scheduler every batch, so the rate sits at 1.25e-4 after 35 batches.
-    ``patience``: stop when the validation loss has not improved for that many epochs after the warm-up.
+    ``patience``: stop when the validation score has not improved for that many epochs after ``select_from``.
+    ``selection``: the checkpoint kept, among epochs from ``select_from`` (default: the end of the warm-up) on:
+    ``val_loss``, the lowest validation cross-entropy (students, as released); ``val_accuracy``, the highest
+    validation accuracy with ties going to the later epoch (teachers), patience then counting from the last strict
+    improvement.
     """
 
     epochs: int = 600
@@ -45,6 +52,13 @@ class TrainConfig:
     weight_decay: float = 1e-5
     batch_size: int = 64
     lr_schedule: LRSchedule = "per_batch"
+    selection: Selection = "val_loss"
+    select_from: int | None = None
+
+    @property
+    def first_selectable(self) -> int:
+        """The first epoch whose checkpoint may be kept."""
+        return self.warmup_epochs if self.select_from is None else self.select_from
 
     def __post_init__(self) -> None:
         if self.epochs < 1:
@@ -58,6 +72,13 @@ class TrainConfig:
             raise ValueError(f"patience must be >= 1 or None, got {self.patience}")
         if self.lr_schedule not in ("constant", "per_epoch", "per_batch"):
             raise ValueError(f"lr_schedule must be constant, per_epoch or per_batch; got {self.lr_schedule!r}")
+        if self.selection not in ("val_loss", "val_accuracy"):
+            raise ValueError(f"selection must be val_loss or val_accuracy; got {self.selection!r}")
+        if self.select_from is not None and not self.warmup_epochs <= self.select_from < self.epochs:
+            raise ValueError(
+                f"select_from (the first epoch a checkpoint may be kept, {self.select_from}) must lie in "
+                f"[warmup_epochs, epochs) = [{self.warmup_epochs}, {self.epochs}); lower it or train for more epochs"
+            )
         if self.batch_size < 2:
             raise ValueError(f"batch_size must be >= 2 (BatchNorm layers need two cases), got {self.batch_size}")
 
@@ -112,12 +133,27 @@ def _scheduler(optimizer: torch.optim.Optimizer, schedule: LRSchedule) -> torch.
 
 
 @torch.no_grad()
-def validation_loss(distiller: Distiller, val: Split) -> float:
-    """Cross-entropy of the student on the validation inputs, in eval mode."""
+def validation_scores(distiller: Distiller, val: Split) -> tuple[float, float]:
+    """Cross-entropy and accuracy of the student on the validation inputs, in eval mode."""
     distiller.eval()
-    loss = F.cross_entropy(distiller.student(val.x), val.y).item()
+    logits = distiller.student(val.x)
+    scores = F.cross_entropy(logits, val.y).item(), (logits.argmax(1) == val.y).float().mean().item()
     distiller.train()
-    return loss
+    return scores
+
+
+def diagnostics(distiller: Distiller, val: Split) -> dict[str, float]:
+    """The method's per-epoch diagnostics on the validation batch, drawn from a forked random state.
+
+    Forking keeps the training noise stream the same whatever the diagnostics draw (e.g. hints with other sampler
+    settings), so that diagnostics never change a run.
+    """
+    devices = [val.x.device] if val.x.device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):
+        distiller.eval()
+        values = distiller.diagnostics(val.batch(torch.arange(len(val.y), device=val.x.device)))
+        distiller.train()
+    return values
 
 
 def fit(
@@ -129,14 +165,15 @@ def fit(
     progress: bool = False,
     description: str = "train",
 ) -> FitResult:
-    """Train ``distiller`` and load into its student the checkpoint with the lowest validation loss after warm-up."""
+    """Train ``distiller`` and load into its student the checkpoint selected on validation (:class:`TrainConfig`)."""
     if len(train.y) < 2 or len(val.y) < 1:
         raise ValueError(f"need at least 2 training and 1 validation cases, got {len(train.y)} and {len(val.y)}")
     seed_everything(seed)
     generator = torch.Generator().manual_seed(seed)
     optimizer = torch.optim.Adam(distiller.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     scheduler = _scheduler(optimizer, config.lr_schedule)
-    best_loss, best_epoch, best_state = math.inf, -1, None
+    by_accuracy = config.selection == "val_accuracy"
+    best_score, best_loss, best_epoch, improved, best_state = -math.inf, math.inf, -1, -1, None
     history: list[dict[str, float]] = []
     start = time.perf_counter()
     distiller.train()
@@ -156,21 +193,23 @@ def fit(
                 totals[name] += value.item() * len(index) / len(train.y)
         if scheduler is not None and config.lr_schedule == "per_epoch":
             scheduler.step()
-        val_loss = validation_loss(distiller, val)
-        record = {"epoch": float(epoch), "val_loss": val_loss, **totals}
+        val_loss, val_accuracy = validation_scores(distiller, val)
+        record = {"epoch": float(epoch), "val_loss": val_loss, "val_accuracy": val_accuracy, **totals}
         if val.teacher is not None:
-            distiller.eval()
-            record.update(distiller.diagnostics(val.batch(torch.arange(len(val.y)))))
-            distiller.train()
+            record.update(diagnostics(distiller, val))
         history.append(record)
         epochs.set_postfix(val=f"{val_loss:.3f}")
-        if epoch >= config.warmup_epochs:
-            if val_loss < best_loss or best_state is None:
-                best_loss, best_epoch = val_loss, epoch
-                best_state = copy.deepcopy(distiller.student.state_dict())
-            elif config.patience is not None and epoch - best_epoch >= config.patience:
-                break
-    assert best_state is not None  # warmup_epochs < epochs guarantees one selectable epoch
+        if epoch < config.first_selectable:
+            continue
+        score = val_accuracy if by_accuracy else -val_loss
+        if score > best_score or best_state is None:
+            improved = epoch
+        if improved == epoch or (by_accuracy and score == best_score):
+            best_score, best_loss, best_epoch = score, val_loss, epoch
+            best_state = copy.deepcopy(distiller.student.state_dict())
+        if config.patience is not None and epoch - improved >= config.patience:
+            break
+    assert best_state is not None  # first_selectable < epochs guarantees one selectable epoch
     distiller.student.load_state_dict(best_state)
     distiller.eval()
     return FitResult(best_epoch, best_loss, len(history), history, time.perf_counter() - start)

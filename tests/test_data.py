@@ -220,21 +220,36 @@ def test_failed_download_is_wrapped(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 def test_validation_split_stratified_and_deterministic() -> None:
     y = _load("GunPoint").y_train
     assert np.bincount(y).tolist() == [24, 26]
-    train_idx, val_idx = validation_split(y, 0.2, seed=0)
+    train_idx, val_idx = validation_split(y, 0.2, seed=1)
     assert np.bincount(y[val_idx]).tolist() == [5, 5]
     assert np.intersect1d(train_idx, val_idx).size == 0
     np.testing.assert_array_equal(np.union1d(train_idx, val_idx), np.arange(len(y)))
     assert np.all(np.diff(train_idx) > 0) and np.all(np.diff(val_idx) > 0)
-    again = validation_split(y, 0.2, seed=0)
+    again = validation_split(y, 0.2, seed=1)
     np.testing.assert_array_equal(again[1], val_idx)
-    assert not np.array_equal(validation_split(y, 0.2, seed=1)[1], val_idx)
 
 
-def test_validation_split_keeps_one_per_class_in_train() -> None:
-    y = np.array([0, 0, 1, 1, 1, 2, 2])
-    train_idx, val_idx = validation_split(y, 0.9)
+def test_validation_split_is_drawn_per_seed_as_released() -> None:
+    from sklearn.model_selection import train_test_split
+
+    y = _load("ArrowHead").y_train
+    splits = {seed: validation_split(y, 0.2, seed)[1] for seed in (1, 24, 300, 49000, 1001)}
+    assert len({tuple(v) for v in splits.values()}) == 5  # every seed validates on its own cases
+    for seed, val_idx in splits.items():
+        _, released = train_test_split(np.arange(len(y)), test_size=0.2, stratify=y, random_state=seed)
+        np.testing.assert_array_equal(val_idx, np.sort(released))
+        assert sorted(np.unique(y[val_idx]).tolist()) == sorted(np.unique(y).tolist())
+
+
+def test_validation_split_keeps_every_class_in_both_parts() -> None:
+    y = np.array([0, 0, 1, 1, 1, 2, 2, 2, 2])
+    train_idx, val_idx = validation_split(y, 0.4)
     assert sorted(np.unique(y[train_idx]).tolist()) == [0, 1, 2]
-    assert np.bincount(y[val_idx]).tolist() == [1, 2, 1]
+    assert sorted(np.unique(y[val_idx]).tolist()) == [0, 1, 2]
+    with pytest.raises(DatasetError, match="leaves every class in both parts"):
+        validation_split(y, 0.9)
+    with pytest.raises(DatasetError, match="leaves every class in both parts"):
+        validation_split(y, 0.1)
 
 
 def test_validation_split_errors() -> None:

@@ -222,12 +222,12 @@ def test_early_frame_reads_back_what_it_computed_and_summarises_complete_blocks(
     assert "peer" not in set(only_students["kind"])
 
 
-def test_early_frame_loads_each_datasets_teacher_once(tmp_path, fast_peers, monkeypatch):
+def test_early_frame_loads_each_seeds_split_once(tmp_path, fast_peers, monkeypatch):
     store = ResultStore(tmp_path)
     calls = []
     real = early.bank_reference
-    monkeypatch.setattr(early, "bank_reference", lambda *args: calls.append(args[1]) or real(*args))
+    monkeypatch.setattr(early, "bank_reference", lambda *args: calls.append(args[1:3]) or real(*args))
     frame = early_frame(get_preset("smoke"), ["UnitTest"], ["base", "gdpd"], [1, 24], store, peers=[],
                         earliness_levels=(0.5, 0.75), compute=True)
     assert set(frame["kind"]) == {"fixed", "bank", "teacher"} and frame["seed"].nunique() == 2
-    assert calls == ["UnitTest"]  # four banks, one teacher and one split
+    assert calls == [("UnitTest", 1), ("UnitTest", 24)]  # four banks, one split per seed

@@ -6,9 +6,11 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 from gdpd.prior import (
     AlphaAdapter,
+    Bottleneck,
     Denoiser,
     DiffusionPrior,
     NoiseSchedule,
@@ -120,13 +122,40 @@ def test_denoiser_shape() -> None:
     assert Denoiser(6, timesteps=10)(torch.randn(4, 6), torch.tensor([0, 3, 9, 1])).shape == (4, 6)
 
 
+def test_bottleneck_is_the_released_block() -> None:
+    block = Bottleneck(100)
+    linears = [m for m in block.body if isinstance(m, nn.Linear)]
+    assert [(m.in_features, m.out_features) for m in linears] == [(100, 25), (25, 25), (25, 100)]
+    assert [type(m).__name__ for m in block.body] == [
+        "Linear", "BatchNorm1d", "ReLU", "Linear", "BatchNorm1d", "ReLU", "Linear", "BatchNorm1d"
+    ]
+    assert [(m.in_features, m.out_features) for m in AlphaAdapter(100).block.body if isinstance(m, nn.Linear)] == [
+        (100, 12), (12, 12), (12, 100)
+    ]
+
+
+def test_bottleneck_skip_keeps_negative_values() -> None:
+    block = Bottleneck(8)
+    for layer in block.body:  # silence the body: the output is then the skip alone, with no ReLU after the sum
+        if isinstance(layer, nn.BatchNorm1d):
+            nn.init.zeros_(layer.weight)
+            nn.init.zeros_(layer.bias)
+    x = -torch.rand(5, 8) - 0.5
+    torch.testing.assert_close(block(x), x)
+
+
+def test_bottleneck_rejects_a_zero_reduction() -> None:
+    with pytest.raises(ValueError, match="reduction"):
+        Bottleneck(8, reduction=0)
+
+
 def test_diffusion_prior_loss_golden_and_gradient() -> None:
     torch.manual_seed(0)
     prior = DiffusionPrior(4)
     z = torch.randn(6, 4)
     loss = prior(z)
     assert loss.shape == ()
-    assert loss.item() == pytest.approx(2.141435384750366, rel=1e-5)
+    assert loss.item() == pytest.approx(2.084883213043213, rel=1e-5)
     loss.backward()
     grads = [p.grad for p in prior.denoiser.parameters()]
     assert all(g is not None and torch.isfinite(g).all() for g in grads)

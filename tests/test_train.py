@@ -10,7 +10,7 @@ import torch
 import gdpd.train as train_module
 from gdpd.methods import MethodConfig, build_distiller
 from gdpd.models import LSTMClassifier, Outputs
-from gdpd.train import Split, TrainConfig, batch_indices, fit, validation_loss
+from gdpd.train import Split, TrainConfig, batch_indices, fit, validation_scores
 
 
 def splits(n_train: int = 16, n_val: int = 6, teacher: bool = False) -> tuple[Split, Split]:
@@ -44,6 +44,9 @@ def state(module: torch.nn.Module) -> dict[str, torch.Tensor]:
         ({"patience": 0}, "patience"),
         ({"lr_schedule": "cosine"}, "lr_schedule"),
         ({"batch_size": 1}, "batch_size"),
+        ({"selection": "val_f1"}, "selection"),
+        ({"epochs": 50, "warmup_epochs": 0, "select_from": 50}, "select_from.*train for more epochs"),
+        ({"epochs": 50, "warmup_epochs": 10, "select_from": 5}, "select_from"),
     ],
 )
 def test_train_config_validation(config, match) -> None:
@@ -139,24 +142,77 @@ def test_fit_selects_best_epoch_after_warmup_and_loads_it() -> None:
     assert result.best_epoch >= 3
     assert result.best_val_loss == min(after)
     assert result.history[result.best_epoch]["val_loss"] == result.best_val_loss
-    assert validation_loss(d, val) == pytest.approx(result.best_val_loss, rel=1e-6)
+    assert validation_scores(d, val)[0] == pytest.approx(result.best_val_loss, rel=1e-6)
     assert result.seconds_per_epoch == pytest.approx(result.train_seconds / 8)
 
 
-def scripted_fit(monkeypatch, losses: list[float], epochs: int, warmup: int, patience: int | None):
-    """Fit with validation losses replaced by ``losses``, keeping a snapshot of the student at every epoch."""
+def scripted_fit(
+    monkeypatch, losses: list[float], epochs: int, warmup: int, patience: int | None,
+    accuracies: list[float] | None = None, **config,
+):
+    """Fit with validation scores replaced by ``losses`` (and ``accuracies``), keeping a snapshot of the student at
+    every epoch."""
     snapshots: list[dict[str, torch.Tensor]] = []
-    script = iter(losses)
+    script = iter(zip(losses, accuracies or [0.5] * len(losses)))
 
-    def fake_validation_loss(distiller, val):
+    def fake_validation_scores(distiller, val):
         snapshots.append(copy.deepcopy(distiller.student.state_dict()))
         return next(script)
 
-    monkeypatch.setattr(train_module, "validation_loss", fake_validation_loss)
+    monkeypatch.setattr(train_module, "validation_scores", fake_validation_scores)
     train, val = splits()
     d = distiller()
-    config = TrainConfig(epochs=epochs, warmup_epochs=warmup, patience=patience, batch_size=4, lr=0.05)
+    config = TrainConfig(epochs=epochs, warmup_epochs=warmup, patience=patience, batch_size=4, lr=0.05, **config)
     return fit(d, train, val, config, seed=0), d, snapshots
+
+
+def test_teacher_selection_skips_the_untrained_plateau(monkeypatch) -> None:
+    # A tiny validation set: the cross-entropy is lowest on the plateau (ln 3 = 1.10) before the model fits, while
+    # accuracy sits at the majority rate; selecting on loss would keep epoch 2, the teacher rule must not.
+    losses = [1.12, 1.10, 1.08, 1.09, 1.30, 1.25, 1.40, 1.35, 1.50, 1.45]
+    accuracies = [1 / 3, 1 / 3, 1 / 3, 1 / 3, 2 / 3, 5 / 6, 5 / 6, 1 / 2, 5 / 6, 2 / 3]
+    by_loss, _, _ = scripted_fit(monkeypatch, losses, epochs=10, warmup=0, patience=None, accuracies=accuracies)
+    assert by_loss.best_epoch == 2
+    result, d, snapshots = scripted_fit(monkeypatch, losses, epochs=10, warmup=0, patience=None,
+                                        accuracies=accuracies, selection="val_accuracy", select_from=1)
+    assert (result.best_epoch, result.best_val_loss) == (8, 1.50)  # the last of three ties at 5/6
+    loaded = d.student.state_dict()
+    assert all(torch.equal(loaded[k], snapshots[8][k]) for k in loaded)
+
+
+def test_teacher_selection_respects_its_first_epoch(monkeypatch) -> None:
+    losses = [0.1] * 6
+    accuracies = [1.0, 0.9, 0.5, 0.6, 0.6, 0.4]
+    result, _, _ = scripted_fit(monkeypatch, losses, epochs=6, warmup=0, patience=None, accuracies=accuracies,
+                                selection="val_accuracy", select_from=2)
+    assert result.best_epoch == 4
+
+
+def test_accuracy_patience_counts_strict_improvements_only(monkeypatch) -> None:
+    # Ties move the kept epoch later but do not reset patience, so a saturated validation accuracy still stops.
+    losses = [0.5] * 10
+    accuracies = [0.5, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]
+    result, _, _ = scripted_fit(monkeypatch, losses, epochs=10, warmup=0, patience=3, accuracies=accuracies,
+                                selection="val_accuracy")
+    assert (result.best_epoch, result.epochs_run) == (4, 5)
+
+
+def test_diagnostics_never_move_the_training_stream(monkeypatch) -> None:
+    train, val = splits(teacher=True)
+    config = TrainConfig(epochs=4, warmup_epochs=1, batch_size=4, lr_schedule="constant")
+    plain = fit(distiller("gdpd"), train, val, config, seed=0)
+    def greedy(self, batch):  # diagnostics that draw many more random numbers
+        torch.randn(1000)
+        return {}
+
+    from gdpd.methods.gdpd import GDPD
+
+    monkeypatch.setattr(GDPD, "diagnostics", greedy)
+    drawing = fit(distiller("gdpd"), train, val, config, seed=0)
+    training_terms = ("ce", "diffusion", "reconstruction", "hint", "val_loss")
+    assert [{k: r[k] for k in training_terms if k in r} for r in plain.history] == [
+        {k: r[k] for k in training_terms if k in r} for r in drawing.history
+    ]
 
 
 def test_selection_ignores_warmup_and_restores_best_weights(monkeypatch) -> None:

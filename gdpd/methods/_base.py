@@ -6,7 +6,7 @@ the training stage, returning a dict of named, already weighted loss terms whose
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar, NamedTuple
 
 import torch.nn.functional as F
@@ -69,12 +69,24 @@ class MethodConfig:
             )
         ddim_timesteps(self.ddim_start, self.ddim_steps)  # fail at configuration time, not epochs into training
 
+    def unused(self, settings: tuple[str, ...]) -> list[str]:
+        """The fields set away from their defaults that are not among ``settings`` (a method's own)."""
+        default = MethodConfig()
+        return [name for name in self.__dataclass_fields__
+                if name not in settings and getattr(self, name) != getattr(default, name)]
+
+    def restricted(self, settings: tuple[str, ...]) -> MethodConfig:
+        """This configuration with every field outside ``settings`` back at its default."""
+        return replace(MethodConfig(), **{name: getattr(self, name) for name in settings})
+
 
 class Distiller(nn.Module):
     """A student with the extra modules and the loss of one distillation method."""
 
     name: ClassVar[str]
     needs_teacher: ClassVar[bool] = True
+    settings: ClassVar[tuple[str, ...]] = ("weight",)
+    """The :class:`MethodConfig` fields the method reads; the others stay at their defaults and out of its key."""
 
     def __init__(self, student: Classifier, teacher_dim: int, config: MethodConfig) -> None:
         super().__init__()

@@ -10,4 +10,5 @@ class Base(Distiller):
     """``L = CE(student(x_prefix), y)``."""
 
     name = "base"
+    settings = ()
     needs_teacher = False

@@ -45,6 +45,7 @@ class DKD(Distiller):
     """``L = CE(s, y) + lambda * min(epoch / 20, 1) * (TCKD + 8 * NCKD)`` with ``T = 2``."""
 
     name = "dkd"
+    settings = ("weight", "temperature")
 
     def losses(self, student: Outputs, batch: Batch, stage: Stage) -> dict[str, Tensor]:
         assert batch.teacher is not None

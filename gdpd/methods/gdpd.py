@@ -67,6 +67,8 @@ class GDPD(Distiller):
     """
 
     name = "gdpd"
+    settings = ("weight", "temperature", "samples", "alpha", "hinton", "ddim_start", "ddim_steps", "conditioning",
+                "guidance_scale", "joint_prior")
 
     def __init__(self, student: Classifier, teacher_dim: int, config: MethodConfig) -> None:
         super().__init__(student, teacher_dim, config)

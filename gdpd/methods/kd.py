@@ -21,6 +21,7 @@ class KD(Distiller):
     """``L = CE(s, y) + lambda * T^2 * KL(softmax(t/T) || softmax(s/T))`` with ``T = 2``."""
 
     name = "kd"
+    settings = ("weight", "temperature")
 
     def term(self, student: Outputs, teacher: Outputs, stage: Stage) -> Tensor:
         return hinton_kd(student.logits, teacher.logits, self.config.temperature)

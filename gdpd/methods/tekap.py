@@ -30,6 +30,7 @@ class TeKAP(Distiller):
     """``L = CE(s, y) + lambda * [KD(s, t) + 0.8 * sum_k KD(s, t_k)]`` with three perturbed teachers, ``T = 2``."""
 
     name = "tekap"
+    settings = ("weight", "temperature")
 
     def term(self, student: Outputs, teacher: Outputs, stage: Stage) -> Tensor:
         return tekap_loss(student.logits, teacher.logits, self.config.temperature)

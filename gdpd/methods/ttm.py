@@ -25,6 +25,7 @@ class TTM(Distiller):
     """``L = CE(s, y) + lambda * KL(p~_t || p_s)`` with ``T = 2``; the paper's weight ``beta`` is ``lambda`` here."""
 
     name = "ttm"
+    settings = ("weight", "temperature")
 
     def term(self, student: Outputs, teacher: Outputs, stage: Stage) -> Tensor:
         return ttm_loss(student.logits, teacher.logits, self.config.temperature)
