@@ -76,6 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_run.add_argument("--preset", default="book", help=f"one of {', '.join(PRESETS)} (default: book)")
     p_run.add_argument("--json", action="store_true", help="print one JSON object (metrics at the top level)")
     p_run.add_argument("--recompute", action="store_true", help="train again even if the record is stored")
+    p_run.add_argument("--keep-model", action="store_true",
+                       help="also store the trained weights (chapters that look inside a run read them)")
     p_run.add_argument("--progress", action="store_true", help="show per-epoch progress bars")
     _method_arguments(p_run)
     _model_arguments(p_run)
@@ -170,7 +172,8 @@ def _cmd_run(args: argparse.Namespace) -> None:
     if _teacher_overrides(args):
         overrides["teacher"] = replace(preset.teacher, **_teacher_overrides(args))
     config = preset.config(args.dataset, args.earliness, args.method, args.seed, **overrides)
-    record = run(config, ResultStore(args.results), args.device, progress=args.progress, recompute=args.recompute)
+    record = run(config, ResultStore(args.results), args.device, progress=args.progress, recompute=args.recompute,
+                 keep_model=args.keep_model)
     _print_record(record, args.json)
 
 

@@ -594,6 +594,14 @@ class TrainedRun:
         return self.distiller.student
 
 
+def _build_student(config: RunConfig, data: PreparedData, teacher: Classifier, device: torch.device) -> Distiller:
+    """A fresh student wrapped by its method, initialised from the run's seed."""
+    seed_everything(config.seed)
+    student = _new_classifier(config.architecture, data.prefix["train"].shape[1], data.dataset.n_classes,
+                              config.hidden, config.layers, device)
+    return build_distiller(config.method, student, teacher.feature_dim, config.method_config).to(device)
+
+
 def train_run(
     config: RunConfig, store: ResultStore | None = None, device: str | torch.device = "cpu", progress: bool = False
 ) -> TrainedRun:
@@ -602,10 +610,7 @@ def train_run(
     data = prepare(config, torch_device)
     teacher, teacher_info = get_teacher(config, data, store, torch_device, progress)
     teacher_out = {k: predict_outputs(teacher, x) for k, x in data.full.items()}
-    seed_everything(config.seed)
-    student = _new_classifier(config.architecture, data.prefix["train"].shape[1], data.dataset.n_classes,
-                              config.hidden, config.layers, torch_device)
-    distiller = build_distiller(config.method, student, teacher.feature_dim, config.method_config).to(torch_device)
+    distiller = _build_student(config, data, teacher, torch_device)
     result = fit(
         distiller,
         Split(data.prefix["train"], data.labels["train"], teacher_out["train"]),
@@ -615,14 +620,45 @@ def train_run(
     return TrainedRun(config, data, teacher, teacher_info, teacher_out, distiller, result)
 
 
+def load_trained(config: RunConfig, store: ResultStore, device: str | torch.device = "cpu") -> TrainedRun:
+    """A stored run with its trained modules (student and method parts), as :func:`train_run` left them.
+
+    Needs the record and the weights that ``run(..., keep_model=True)`` (``gdpd run --keep-model``) stores; nothing
+    is trained, so a chapter that looks inside a run gives the same numbers at every execution.
+    """
+    record = store.get(config.dataset, config.key())
+    path = store.model_path(config.dataset, config.key())
+    if record is None or not path.exists():
+        raise LookupError(
+            f"{config.method} on {config.dataset} (e = {config.earliness}, seed {config.seed}) has no stored weights in "
+            f"{store.root}; store them with `gdpd run --dataset {config.dataset} --earliness {config.earliness} "
+            f"--method {config.method} --seed {config.seed} --keep-model` and the preset's options"
+        )
+    torch_device = resolve_device(device)
+    data = prepare(config, torch_device)
+    teacher, teacher_info = get_teacher(config, data, store, torch_device)
+    teacher_out = {k: predict_outputs(teacher, x) for k, x in data.full.items()}
+    distiller = _build_student(config, data, teacher, torch_device)
+    distiller.load_state_dict(torch.load(path, map_location=torch_device, weights_only=True))
+    distiller.eval()
+    training = record["training"]
+    result = FitResult(training["best_epoch"], training["best_val_loss"], training["epochs_run"], record["history"],
+                       training["train_seconds"])
+    return TrainedRun(config, data, teacher, teacher_info, teacher_out, distiller, result)
+
+
 def run(
     config: RunConfig,
     store: ResultStore | None = None,
     device: str | torch.device = "cpu",
     progress: bool = False,
     recompute: bool = False,
+    keep_model: bool = False,
 ) -> dict[str, Any]:
     """Train and evaluate one student, or return its stored record; store the new record when ``store`` is given.
+
+    ``keep_model`` also stores the trained modules' weights (:func:`load_trained` reads them back); a stored record
+    without them is trained again to get them.
 
     The record holds the configuration, test and validation metrics, the training history, provenance, and the
     student's class probabilities on the validation and test cases (``probabilities[split]``, rounded), from which
@@ -630,12 +666,16 @@ def run(
     trains a stored configuration again, with the torch thread count its record was computed with.
     """
     stored = None if store is None else store.get(config.dataset, config.key())
-    if stored is not None and not recompute:
+    has_model = store is not None and store.model_path(config.dataset, config.key()).exists()
+    if stored is not None and not recompute and (has_model or not keep_model):
         return stored
     with recorded_threads(stored):  # a recomputed record is retrained with the thread count it was computed with
-        record = _train_and_record(config, store, device, progress)
+        record, trained = _train_and_record(config, store, device, progress)
     if store is not None:
         store.put(record)
+        if keep_model:
+            state = trained.distiller.state_dict()
+            atomic_write(store.model_path(config.dataset, record["key"]), lambda handle: torch.save(state, handle))
     return record
 
 
@@ -648,7 +688,7 @@ def check_record(record: dict[str, Any], store: ResultStore, device: str | torch
     """
     config = RunConfig.from_dict(record["config"])
     with recorded_threads(record):
-        fresh = _train_and_record(config, store, device, progress=False)
+        fresh, _ = _train_and_record(config, store, device, progress=False)
 
     def facts(run_record: dict[str, Any]) -> pd.Series:
         return pd.Series({**run_record["metrics"], "best_epoch": run_record["training"]["best_epoch"]}, dtype=object)
@@ -660,8 +700,8 @@ def check_record(record: dict[str, Any], store: ResultStore, device: str | torch
 
 def _train_and_record(
     config: RunConfig, store: ResultStore | None, device: str | torch.device, progress: bool
-) -> dict[str, Any]:
-    """Train one student and build its record (:func:`run`)."""
+) -> tuple[dict[str, Any], TrainedRun]:
+    """Train one student and build its record (:func:`run`); the trained run comes with it."""
     started = time.perf_counter()
     trained = train_run(config, store, device, progress)
     data, teacher_out, result = trained.data, trained.teacher_outputs, trained.result
@@ -675,7 +715,7 @@ def _train_and_record(
         probabilities[split] = np.round(softmax(student_logits), PROBABILITY_DIGITS).tolist()
     metrics.update({f"teacher_{k}": v for k, v in teacher_info["metrics"].items()})
     metrics.update({f"teacher_val_{k}": v for k, v in teacher_info["val_metrics"].items()})
-    return {
+    record = {
         "key": config.key(),
         "config": config.to_dict(),
         "metrics": metrics,
@@ -689,3 +729,4 @@ def _train_and_record(
         "probabilities": probabilities,
         "provenance": {**provenance(trained.data.full["train"].device), "wall_seconds": time.perf_counter() - started},
     }
+    return record, trained

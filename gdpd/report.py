@@ -251,9 +251,15 @@ def teacher_curve(frame: pd.DataFrame, metric: str = "accuracy", reference: str 
 
 
 def teacher_table(frame: pd.DataFrame, n_classes: dict[str, int] | None = None) -> pd.DataFrame:
-    """Per dataset: the teacher's test AUC-PRC and accuracy x100 (one teacher per dataset, from the records) and,
-    given ``n_classes``, the chance AUC-PRC 100/K (the expected macro AUC-PRC of random scores)."""
-    table = frame.groupby("dataset")[["teacher_auc_prc", "teacher_accuracy"]].mean().mul(100)
+    """Per dataset, the teacher beside the students it teaches (one teacher per dataset, read from the records): its
+    validation accuracy and AUC-PRC x100 (what it was chosen on; protocol 2 and later), its test AUC-PRC and accuracy
+    x100, whether it is competent (validation accuracy above the majority-class rate) and, given ``n_classes``, the
+    chance AUC-PRC 100/K (the expected macro AUC-PRC of random scores)."""
+    columns = [c for c in ("teacher_val_accuracy", "teacher_val_auc_prc", "teacher_auc_prc", "teacher_accuracy")
+               if c in frame.columns]
+    table = frame.groupby("dataset")[columns].mean().mul(100)
+    if "teacher_competent" in frame.columns and frame["teacher_competent"].notna().any():
+        table["competent"] = frame.groupby("dataset")["teacher_competent"].first().astype(bool)
     if n_classes is not None:
         table["n_classes"] = [n_classes.get(d, np.nan) for d in table.index]
         table["chance_auc_prc"] = 100 / table["n_classes"]

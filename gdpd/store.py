@@ -4,7 +4,8 @@ Layout under the root (``data/results`` by default, or ``$GDPD_RESULTS``)::
 
     runs/<dataset>/<key>.json      one record per student run
     teachers/<dataset>-<key>.pt    cached teacher weights (recomputed deterministically when absent)
-    teachers/<dataset>-<key>.json  the teacher's configuration and metrics
+    teachers/<dataset>-<key>.json  the teacher's configuration, metrics and every seed's validation curve
+    models/<dataset>/<key>.pt      a run's trained weights, kept only where asked for (chapters that look inside)
     early/<dataset>/<key>.json     one record per aeon early classifier scored (early-classification chapter)
     cost/<key>.json                one record per cost measurement (cost chapter)
 
@@ -71,6 +72,10 @@ class ResultStore:
 
     def run_path(self, dataset: str, key: str) -> Path:
         return self.root / "runs" / safe_name(dataset) / f"{key}.json"
+
+    def model_path(self, dataset: str, key: str) -> Path:
+        """Where a run's trained weights are kept when asked for (``gdpd run --keep-model``)."""
+        return self.root / "models" / safe_name(dataset) / f"{key}.pt"
 
     def teacher_path(self, dataset: str, key: str, suffix: str) -> Path:
         return self.root / "teachers" / f"{safe_name(dataset)}-{key}{suffix}"

@@ -118,3 +118,21 @@ def test_variants_override_method_and_training_fields():
     assert arms["warm-up 0"].train.warmup_epochs == 0
     assert arms["joint prior"].method_config.joint_prior
     assert arms["default"].train == get_preset("book").student
+
+
+def test_kept_weights_give_back_the_trained_run(store):
+    import numpy as np
+
+    from gdpd.experiment import load_trained
+    from gdpd.metrics import softmax
+    from gdpd.models import predict_outputs
+
+    config = SMOKE.config("UnitTest", 0.5, "gdpd", 24)
+    with pytest.raises(LookupError, match="--keep-model"):
+        load_trained(config, store)
+    record = run(config, store, keep_model=True)
+    trained = load_trained(config, store)
+    logits = predict_outputs(trained.student, trained.data.prefix["test"]).logits.numpy()
+    np.testing.assert_allclose(softmax(logits), record["probabilities"]["test"], atol=1e-5)
+    assert trained.result.best_epoch == record["training"]["best_epoch"]
+    assert run(config, store, keep_model=True)["provenance"] == record["provenance"]  # stored: not trained again
