@@ -26,12 +26,13 @@ def synthetic_store(root: Path, preset_name: str) -> ResultStore:
     for _, config in get_preset(preset_name).labelled_grid():
         metrics = {name: float(rng.uniform(0.3, 1.0)) for name in (
             "auc_prc", "accuracy", "roc_auc", "fidelity", "val_auc_prc", "val_accuracy", "val_roc_auc",
-            "val_fidelity", "teacher_auc_prc", "teacher_accuracy", "teacher_roc_auc")}
+            "val_fidelity", "teacher_auc_prc", "teacher_accuracy", "teacher_roc_auc", "teacher_val_auc_prc",
+            "teacher_val_accuracy")}
         metrics.update(kl=float(rng.uniform(0, 2)), val_kl=float(rng.uniform(0, 2)))
         store.put({
             "key": config.key(), "config": config.to_dict(), "metrics": metrics,
             "training": {"seconds_per_epoch": float(rng.uniform(0.1, 0.5)), "train_seconds": 30.0,
-                         "epochs_run": 120, "best_epoch": 90},
+                         "epochs_run": 120, "best_epoch": 90, "teacher_competent": True},
             "provenance": {"device": "cpu:x86_64"},
             "history": [{"epoch": float(e), "val_loss": 1.0, "alpha": float(rng.uniform(0.2, 0.8))}
                         for e in range(0, 120, 10)],
@@ -76,3 +77,25 @@ def test_chapter_renders_a_complete_grid(tmp_path, monkeypatch, notebook, preset
     assert os.environ["GDPD_RESULTS"] == str(tmp_path / "results")
     if preset == "ablation-protocol":
         assert "preset ablation-schedule: 40 complete blocks" in printed and "per-epoch lr" in printed
+
+
+def test_main_results_chapter_table_equals_the_aggregation_of_the_store(tmp_path, monkeypatch):
+    import pandas as pd
+
+    store = synthetic_store(tmp_path / "results", "paper")
+    monkeypatch.setenv("GDPD_RESULTS", str(tmp_path / "results"))
+    out = tmp_path / "04_main_results.ipynb"
+    papermill.execute_notebook(str(NOTEBOOKS / "04_main_results.ipynb"), str(out), kernel_name="python3",
+                               parameters={"preset": "paper"}, cwd=str(NOTEBOOKS), progress_bar=False,
+                               log_output=False)
+    printed = checked_output(out)
+    assert "rule: complete seeds" in printed and "analysed runs: 480" in printed
+    # The same table by hand: seed means per cell, then per earliness and method the mean over datasets.
+    rows = pd.DataFrame([{**r["config"], **r["metrics"]} for r in store.records()])
+    means = rows.groupby(["earliness", "method", "dataset"])["auc_prc"].mean().mul(100)
+    expected = means.groupby(["earliness", "method"]).mean().round(2)
+    labels = {"base": "Base", "kd": "Base-KD", "fitnets": "FitNets", "gdpd": "GDPD"}
+    printed_rows = {tuple(line.split()[:2]): line.split() for line in printed.splitlines()}
+    for (earliness, method), value in expected.items():
+        row = printed_rows[(f"{earliness:g}", labels[method])]  # earliness, method, n_datasets, mean, rank, top1
+        assert float(row[3]) == value, (earliness, method, row)

@@ -1,0 +1,69 @@
+"""The teachers as they were chosen: every seed's validation curve, the epoch each rule keeps, and the choice.
+
+A teacher's stored information (:func:`gdpd.experiment.get_teacher`) holds each candidate seed's per-epoch validation
+cross-entropy, validation accuracy and training cross-entropy. From them this module rebuilds, for the book, what the
+selection rule saw: the epoch it kept, and the epoch that the released all-epoch lowest-validation-loss rule would
+have kept instead (the protocol-1 rule, which lands on the untrained plateau on tiny validation sets).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import pandas as pd
+
+from gdpd.experiment import Preset, teacher_config_dict
+from gdpd.store import ResultStore, config_key
+
+
+def teacher_info(preset: Preset, dataset: str, store: ResultStore) -> dict[str, Any] | None:
+    """The stored information of ``preset``'s teacher on ``dataset``, or ``None`` when it has not been trained."""
+    config = preset.config(dataset, preset.earliness[0], preset.methods[0], preset.seeds[0])
+    path = store.teacher_path(dataset, config_key(teacher_config_dict(config)), ".json")
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def curves(info: Mapping[str, Any]) -> pd.DataFrame:
+    """One row per (seed, epoch): validation cross-entropy and accuracy, training cross-entropy."""
+    return pd.DataFrame([
+        {"seed": candidate["seed"], "epoch": epoch, **values}
+        for candidate in info["candidates"] for epoch, values in enumerate(candidate["history"])
+    ])
+
+
+def candidates(info: Mapping[str, Any]) -> pd.DataFrame:
+    """Per candidate seed: the epoch the rule kept and its validation scores, the majority-class rate, whether the
+    seed was chosen, and the epoch the all-epoch lowest-validation-loss rule would keep, with its accuracy."""
+    rows = []
+    for candidate in info["candidates"]:
+        history = pd.DataFrame(candidate["history"])
+        plateau = int(history["val_loss"].idxmin())
+        rows.append({
+            "seed": candidate["seed"], "kept_epoch": candidate["best_epoch"], "epochs_run": candidate["epochs_run"],
+            "val_accuracy": candidate["val_metrics"]["accuracy"], "val_loss": candidate["val_loss"],
+            "majority_rate": candidate["majority_rate"], "chosen": candidate["seed"] == info["seed"],
+            "lowest_loss_epoch": plateau, "val_accuracy_there": float(history["val_accuracy"][plateau]),
+            "train_ce_there": float(history["ce"][plateau]),
+        })
+    return pd.DataFrame(rows).set_index("seed")
+
+
+def teachers(preset: Preset, datasets: Iterable[str], store: ResultStore) -> pd.DataFrame:
+    """Per dataset with a stored teacher: the chosen seed and epoch, validation accuracy against the majority rate,
+    competence, and validation and test AUC-PRC and test accuracy x100."""
+    rows = []
+    for dataset in datasets:
+        info = teacher_info(preset, dataset, store)
+        if info is None:
+            continue
+        rows.append({
+            "dataset": dataset, "seed": info["seed"], "epoch": info["best_epoch"],
+            "val_accuracy": 100 * info["val_metrics"]["accuracy"], "majority_rate": 100 * info["majority_rate"],
+            "competent": info["competent"], "val_auc_prc": 100 * info["val_metrics"]["auc_prc"],
+            "test_auc_prc": 100 * info["metrics"]["auc_prc"], "test_accuracy": 100 * info["metrics"]["accuracy"],
+        })
+    columns = ["dataset", "seed", "epoch", "val_accuracy", "majority_rate", "competent", "val_auc_prc",
+               "test_auc_prc", "test_accuracy"]
+    return pd.DataFrame(rows, columns=columns).set_index("dataset")

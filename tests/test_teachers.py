@@ -1,0 +1,50 @@
+"""gdpd.teachers rebuilds what the teacher rule saw from a teacher's stored information."""
+
+from __future__ import annotations
+
+import pytest
+
+from gdpd.experiment import get_preset, run
+from gdpd.store import ResultStore
+from gdpd.teachers import candidates, curves, teacher_info, teachers
+
+# Two seeds on six validation cases: seed 1 sits on the plateau (lowest loss at epoch 1), seed 2 fits.
+INFO = {
+    "seed": 2,
+    "candidates": [
+        {"seed": 1, "best_epoch": 3, "epochs_run": 4, "majority_rate": 0.5, "val_loss": 1.2,
+         "val_metrics": {"accuracy": 2 / 3},
+         "history": [{"val_loss": 0.70, "val_accuracy": 0.5, "ce": 0.69}, {"val_loss": 0.68, "val_accuracy": 0.5,
+                     "ce": 0.69}, {"val_loss": 0.9, "val_accuracy": 0.5, "ce": 0.4},
+                     {"val_loss": 1.2, "val_accuracy": 2 / 3, "ce": 0.2}]},
+        {"seed": 2, "best_epoch": 2, "epochs_run": 3, "majority_rate": 0.5, "val_loss": 0.3,
+         "val_metrics": {"accuracy": 1.0},
+         "history": [{"val_loss": 0.7, "val_accuracy": 0.5, "ce": 0.69}, {"val_loss": 0.5, "val_accuracy": 5 / 6,
+                     "ce": 0.5}, {"val_loss": 0.3, "val_accuracy": 1.0, "ce": 0.1}]},
+    ],
+}
+
+
+def test_candidates_show_the_plateau_pick_beside_the_kept_epoch():
+    table = candidates(INFO)
+    assert table.loc[1, "lowest_loss_epoch"] == 1 and table.loc[1, "val_accuracy_there"] == 0.5
+    assert table.loc[1, "kept_epoch"] == 3
+    assert table["chosen"].tolist() == [False, True]
+    assert table.loc[2, "lowest_loss_epoch"] == 2
+
+
+def test_curves_have_one_row_per_seed_and_epoch():
+    frame = curves(INFO)
+    assert len(frame) == 7 and frame.groupby("seed")["epoch"].max().tolist() == [3, 2]
+
+
+@pytest.mark.slow
+def test_teachers_table_reads_the_stored_teacher(tmp_path):
+    smoke, store = get_preset("smoke"), ResultStore(tmp_path)
+    assert teacher_info(smoke, "UnitTest", store) is None
+    record = run(smoke.config("UnitTest", 0.4, "base", 1), store)
+    table = teachers(smoke, ["UnitTest", "GunPoint"], store)
+    assert table.index.tolist() == ["UnitTest"]
+    assert table.loc["UnitTest", "test_auc_prc"] == pytest.approx(100 * record["metrics"]["teacher_auc_prc"])
+    assert table.loc["UnitTest", "val_accuracy"] == pytest.approx(100 * record["metrics"]["teacher_val_accuracy"])
+    assert len(candidates(teacher_info(smoke, "UnitTest", store))) == len(smoke.teacher.seeds)
