@@ -18,10 +18,11 @@ import pandas as pd
 import torch
 from torch import Tensor
 
+from gdpd.architectures import build_classifier
 from gdpd.data import PHYSIONET_NAME, Dataset, DatasetError, load_dataset, validation_split
 from gdpd.methods import METHODS, Distiller, MethodConfig, build_distiller
 from gdpd.metrics import evaluate, softmax
-from gdpd.models import Classifier, Outputs, build_classifier, predict_outputs
+from gdpd.models import Classifier, Outputs, predict_outputs
 from gdpd.prefix import PrefixMode, channel_count, make_prefix, prefix_length
 from gdpd.provenance import provenance, recorded_threads
 from gdpd.store import ResultStore, atomic_write, atomic_write_text, config_key

@@ -9,9 +9,10 @@ import pytest
 import torch
 from torch import nn
 
+from gdpd.architectures import ARCHITECTURES, build_classifier
 from gdpd.cnn import FCN, ConvClassifier, InceptionTime, ResNet, SameConv1d
 from gdpd.experiment import RunConfig, get_preset, run
-from gdpd.models import ARCHITECTURES, Outputs, build_classifier, count_parameters
+from gdpd.models import Outputs, count_parameters
 
 B, C, K = 3, 2, 3
 TINY = {"fcn": (FCN, 4, 3), "resnet": (ResNet, 4, 3), "inception": (InceptionTime, 2, 6)}

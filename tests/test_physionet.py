@@ -240,7 +240,8 @@ def test_single_set_split_is_stratified_seeded_and_deterministic(tmp_path):
     # A smoke-sized LSTM student accepts the prefix (one forward pass, no training).
     import torch
 
-    from gdpd.models import build_classifier, predict_outputs
+    from gdpd.architectures import build_classifier
+    from gdpd.models import predict_outputs
 
     model = build_classifier("lstm", ds.n_channels, ds.n_classes, hidden=16, layers=1)
     out = predict_outputs(model, torch.from_numpy(p))
