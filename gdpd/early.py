@@ -36,7 +36,8 @@ import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
-from gdpd.data import Dataset, load_dataset
+from gdpd.data import load_dataset
+from gdpd.dataset import Dataset
 from gdpd.experiment import Preset, RunConfig, get_teacher, prepare, resolve_device, run
 from gdpd.metrics import softmax
 from gdpd.models import predict_outputs

@@ -19,7 +19,8 @@ import torch
 from torch import Tensor
 
 from gdpd.architectures import build_classifier
-from gdpd.data import PHYSIONET_NAME, Dataset, DatasetError, load_dataset, validation_split
+from gdpd.data import PHYSIONET_NAME, load_dataset
+from gdpd.dataset import Dataset, DatasetError, validation_split
 from gdpd.methods import METHODS, Distiller, MethodConfig, build_distiller
 from gdpd.metrics import evaluate, softmax
 from gdpd.models import Classifier, Outputs, predict_outputs

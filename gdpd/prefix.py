@@ -20,7 +20,7 @@ from typing import Literal, get_args
 
 import numpy as np
 
-from gdpd.data import DatasetError, resample
+from gdpd.dataset import DatasetError, resample
 
 PrefixMode = Literal["stretch", "truncate"]
 
