@@ -36,15 +36,17 @@ import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
+from gdpd.config import RunConfig, config_key
 from gdpd.data import load_dataset
 from gdpd.dataset import Dataset
-from gdpd.experiment import Preset, RunConfig, get_teacher, prepare, resolve_device, run
+from gdpd.experiment import get_teacher, prepare, resolve_device, run
 from gdpd.metrics import softmax
 from gdpd.models import predict_outputs
 from gdpd.prefix import prefix_length
+from gdpd.presets import Preset
 from gdpd.provenance import provenance
-from gdpd.results import METHOD_LABELS
-from gdpd.store import ResultStore, config_key
+from gdpd.results import method_label
+from gdpd.store import ResultStore
 
 if TYPE_CHECKING:
     from aeon.classification.early_classification import BaseEarlyClassifier
@@ -465,7 +467,7 @@ def early_frame(
                 references[dataset, seed] = bank_reference(preset, dataset, seed, store, device)
             banks.append(_assemble(dataset, method, seed, records, references[dataset, seed]))
         for bank in banks:
-            label = METHOD_LABELS.get(bank.method, bank.method)
+            label = method_label(bank.method)
             for level in levels:
                 predictions = bank.probas[level]["test"].argmax(axis=1)
                 result = score_early(predictions, np.full(len(predictions), bank.fractions[level]),

@@ -13,7 +13,7 @@ import numpy as np
 import papermill
 import pytest
 
-from gdpd.experiment import get_preset
+from gdpd.presets import get_preset
 from gdpd.store import ResultStore
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"

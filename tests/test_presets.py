@@ -2,8 +2,9 @@
 
 import json
 
-from gdpd.experiment import ABLATION_DATASETS, ABLATION_TEACHER_VAL_LOSS, get_preset, teacher_config_dict
-from gdpd.store import ResultStore, config_key
+from gdpd.config import config_key, teacher_config_dict
+from gdpd.presets import ABLATION_DATASETS, ABLATION_TEACHER_VAL_LOSS, get_preset
+from gdpd.store import ResultStore
 
 
 def test_ablation_datasets_are_the_book_datasets_with_a_confident_teacher_on_validation():
@@ -22,7 +23,8 @@ def test_ablation_datasets_are_the_book_datasets_with_a_confident_teacher_on_val
 def test_schedule_datasets_are_the_book_datasets_with_more_than_one_batch_per_epoch():
     import torch
 
-    from gdpd.experiment import SCHEDULE_DATASETS, prepare
+    from gdpd.experiment import prepare
+    from gdpd.presets import SCHEDULE_DATASETS
 
     book = get_preset("book")
     batch = book.student.batch_size
