@@ -22,6 +22,10 @@ becomes an *adaptive* early classifier with a confidence threshold (the rule of 
 ``ProbabilityThresholdEarlyClassifier``): each case is labelled by the first classifier of the bank whose top class
 probability reaches the threshold, and by the teacher if none does. The threshold is chosen on the validation
 split, so the test split is used only for scoring.
+
+Why this module is long: the scores, the banks of students and aeon's peers form one protocol (every classifier of
+the chapter is scored by the same functions on the same splits, and the records of banks and peers share one
+store); apart, each part would import the other two.
 """
 
 from __future__ import annotations

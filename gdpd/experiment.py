@@ -217,8 +217,8 @@ def load_trained(config: RunConfig, store: ResultStore, device: str | torch.devi
     path = store.model_path(config.dataset, config.key())
     if record is None or not path.exists():
         raise LookupError(
-            f"{config.method} on {config.dataset} (e = {config.earliness}, seed {config.seed}) has no stored weights in "
-            f"{store.root}; store them with `gdpd run --dataset {config.dataset} --earliness {config.earliness} "
+            f"{config.method} on {config.dataset} (e = {config.earliness}, seed {config.seed}) has no stored weights "
+            f"in {store.root}; store them with `gdpd run --dataset {config.dataset} --earliness {config.earliness} "
             f"--method {config.method} --seed {config.seed} --keep-model` and the preset's options"
         )
     torch_device = resolve_device(device)

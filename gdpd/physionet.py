@@ -44,6 +44,9 @@ Choices made here
   with ``seed`` (:func:`gdpd.dataset.validation_split`); ``test_sets`` is then not read. Use
   this when only set A is downloaded.
 
+Why this module is long: it documents the challenge's format and the choices above, and implements each once (the
+parser, the hourly grid, the fills, the splits); none of them serves anything but this dataset.
+
 Citation
 --------
 Silva I, Moody G, Scott DJ, Celi LA, Mark RG. "Predicting In-Hospital Mortality of ICU

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import subprocess
 import sys
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import pytest
 import torch
 
 from gdpd.cli import build_parser
 from gdpd.config import DistillationSettings, config_key, setting, teacher_config_dict
-from gdpd.methods import METHODS, Distiller, Stage, build_distiller, register
+from gdpd.methods import METHODS, Batch, Distiller, Stage, build_distiller, register
 from gdpd.models import LSTMClassifier, Outputs
 from gdpd.presets import PRESETS, Variant, get_preset
 
@@ -118,3 +120,25 @@ def test_a_new_method_setting_is_a_flag_and_a_preset_override(echo):
     assert loud.to_dict()["method_config"] == {"echo": 2.0} and "method_config" not in default.to_dict()
     distiller = build_distiller("echo", LSTMClassifier(1, 2, hidden=4, layers=1), 4, loud.method_config)
     assert distiller.settings.echo == 2.0
+
+
+def test_the_add_a_method_guide_runs(tmp_path, monkeypatch):
+    """The example of the reproduce page, saved as a file and registered as the package registers its methods."""
+    page = (Path(__file__).resolve().parents[1] / "book" / "reproduce.md").read_text()
+    path = tmp_path / "mykd.py"
+    path.write_text(page.split("## Add a method")[1].split("```python")[1].split("```")[0])
+    spec = importlib.util.spec_from_file_location("mykd", path)
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "mykd", module)
+    spec.loader.exec_module(module)
+    register(module.MyKD)
+    try:
+        args = build_parser().parse_args(["run", "--dataset", "GunPoint", "--earliness", "0.4", "--method", "mykd",
+                                          "--margin", "0.5"])
+        config = get_preset("smoke").config("GunPoint", 0.4, "mykd", 1, margin=args.margin)
+        distiller = build_distiller("mykd", LSTMClassifier(1, 2, hidden=4, layers=1), 4, config.method_config)
+        teacher = Outputs(torch.randn(3, 2), torch.randn(3, 4), torch.randn(3, 5, 4))
+        terms = distiller(Batch(torch.randn(3, 1, 5), torch.tensor([0, 1, 0]), teacher), Stage(0, warmup=False))
+        assert set(terms) == {"ce", "mykd"} and config.to_dict()["method_config"] == {"margin": 0.5}
+    finally:
+        del METHODS["mykd"]

@@ -109,7 +109,8 @@ def test_ablation_default_arms_are_the_book_runs():
     book = {config.key() for config in get_preset("book").grid()}
     for preset in ABLATIONS.values():
         defaults = [config for label, config in preset.labelled_grid() if label == "default"]
-        assert defaults and all(config.key() in book for config in defaults if getattr(config.method_config, "weight", 1.0) == 1.0)
+        lambda_one = [config for config in defaults if getattr(config.method_config, "weight", 1.0) == 1.0]
+        assert lambda_one and all(config.key() in book for config in lambda_one)
         arms = {label for label, _ in preset.labelled_grid()}
         assert len(arms) == len(preset.variants)
 

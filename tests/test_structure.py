@@ -1,4 +1,4 @@
-"""The package's shape: no import cycles between its modules."""
+"""The package's shape: no import cycles between its modules, and no long module without a stated reason."""
 
 from __future__ import annotations
 
@@ -56,3 +56,17 @@ def test_the_cycle_finder_finds_a_cycle():
 def test_no_import_cycles():
     graph = {name: imported(path) - {name} for name, path in MODULES.items()}
     assert cycles(graph) == []
+
+
+LONG = 350
+REASON = "Why this module is long:"
+
+
+def test_no_module_is_long_without_a_reason_in_its_docstring():
+    unexplained = {}
+    for name, path in MODULES.items():
+        source = path.read_text()
+        lines = len(source.splitlines())
+        if lines > LONG and REASON not in (ast.get_docstring(ast.parse(source)) or ""):
+            unexplained[name] = lines
+    assert unexplained == {}, f"modules over {LONG} lines need a sentence starting {REASON!r} in their docstring"

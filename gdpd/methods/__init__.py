@@ -84,4 +84,7 @@ def _table_rank(cls: type[Distiller]) -> int:
 
 _collect()
 
-__all__ = ["METHODS", "PAPER_METHODS", "Batch", "Distiller", "Stage", "build_distiller", "config_from_dict", "method_class", "register"]
+__all__ = [
+    "METHODS", "PAPER_METHODS", "Batch", "Distiller", "Stage", "build_distiller", "config_from_dict", "method_class",
+    "register",
+]
