@@ -8,7 +8,8 @@ import pytest
 
 from gdpd import report, results
 from gdpd.presets import get_preset
-from gdpd.store import ResultStore
+from gdpd.config import PROTOCOL_VERSION
+from gdpd.store import DEFAULT_ROOT, ResultStore
 
 METHODS = ("base", "kd", "fitnets", "gdpd")
 
@@ -233,3 +234,11 @@ def test_coverage_note_names_the_counts_and_the_rule(tmp_path, preset):
     note = report.coverage_note(results.select_analysis(store, preset), preset)
     assert "**16 of the 32 cells**" in note and "*complete seeds*" in note and "4 complete" in note
     assert "16 runs on cpu:" in note
+
+
+def test_every_stored_record_reads():
+    """Records of every protocol version read from their stored dicts: protocol 1 cannot be rerun, but renders."""
+    files = list((DEFAULT_ROOT / "runs").glob("*/*.json"))
+    frame = results.records_frame(ResultStore(DEFAULT_ROOT))
+    assert len(frame) == len(files) > 0
+    assert set(frame["protocol"]) <= {1, PROTOCOL_VERSION}
