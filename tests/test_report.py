@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from gdpd import report, results
-from gdpd.presets import get_preset
 from gdpd.config import PROTOCOL_VERSION
+from gdpd.presets import get_preset
 from gdpd.store import DEFAULT_ROOT, ResultStore
 
 METHODS = ("base", "kd", "fitnets", "gdpd")
