@@ -10,7 +10,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 # Papermill runs each notebook with this limit per cell (seconds); the book build itself never executes code.
 EXECUTION_TIMEOUT ?= 1800
 
-.PHONY: setup test results notebooks html book clean-book
+.PHONY: setup test results chapters notebooks html book clean-book
 
 setup: $(VENV)/.installed
 
@@ -33,8 +33,12 @@ RESULT_PRESETS ?= paper
 results: setup
 	for preset in $(RESULT_PRESETS); do $(BIN)/gdpd grid --preset $$preset --workers $(WORKERS) --device $(DEVICE) || exit 1; done
 
+# Write the variant (ablation) chapters from their template and list (notebooks/templates), executing nothing.
+chapters: setup
+	$(BIN)/python notebooks/templates/variant_chapters.py
+
 # Execute every chapter with its default parameters against the store as it is.
-notebooks: setup
+notebooks: chapters
 	for nb in $(NOTEBOOKS); do \
 	  $(BIN)/papermill --kernel python3 --execution-timeout $(EXECUTION_TIMEOUT) --no-progress-bar "$$nb" "$$nb" || exit 1; \
 	done

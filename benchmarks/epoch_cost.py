@@ -35,7 +35,8 @@ def measure_fit(method: str, dataset: str, epochs: int, threads: int) -> dict[st
     """Seconds per epoch of the whole trainer on ``dataset`` (teacher from the store's cache or trained first)."""
     from dataclasses import replace
 
-    from gdpd.experiment import get_preset, train_run
+    from gdpd.experiment import train_run
+    from gdpd.presets import get_preset
     from gdpd.store import ResultStore
     from gdpd.train import TrainConfig
 

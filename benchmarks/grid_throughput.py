@@ -12,8 +12,8 @@ import argparse
 import tempfile
 import time
 
-from gdpd.experiment import get_preset
 from gdpd.grid import run_grid
+from gdpd.presets import get_preset
 from gdpd.store import ResultStore
 
 

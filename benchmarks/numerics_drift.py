@@ -50,7 +50,7 @@ def main() -> None:
     if args.retrain:
         print(json.dumps(retrain(args.retrain, args.results)))
         return
-    from gdpd.experiment import get_preset
+    from gdpd.presets import get_preset
     from gdpd.store import ResultStore
 
     store = ResultStore(args.results)

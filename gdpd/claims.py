@@ -14,7 +14,7 @@ import pandas as pd
 
 from gdpd.provenance import REPO_ROOT
 from gdpd.report import cell_means, table1
-from gdpd.results import METHOD_LABELS
+from gdpd.results import method_label
 from gdpd.variants import paired_differences
 
 RIVALS = ("base", "kd", "fitnets")
@@ -37,7 +37,7 @@ def paired_tests(frame: pd.DataFrame, metric: str = "auc_prc", method: str = "gd
         parts.extend([per, pooled])
     table = pd.concat(parts, ignore_index=True)
     table = table[table["method"] == method].drop(columns="method").rename(columns={"reference": "rival"})
-    table["rival"] = table["rival"].map(lambda m: METHOD_LABELS.get(m, m))
+    table["rival"] = table["rival"].map(method_label)
     return table[["earliness", "rival", "n_pairs", "mean_difference", "wins", "p_wilcoxon"]].reset_index(drop=True)
 
 
@@ -58,7 +58,7 @@ def released_comparison(frame: pd.DataFrame, released: pd.DataFrame, dataset: st
         seeds = [int(s) for s in entry.seeds.split()]
         mine = ours[(ours["method"] == entry.method) & ours["seed"].isin(seeds)]
         complete = mine["seed"].nunique() == len(seeds)
-        row = {"method": METHOD_LABELS.get(entry.method, entry.method), "seeds": entry.seeds}
+        row = {"method": method_label(entry.method), "seeds": entry.seeds}
         for column in ("auc_prc", "accuracy", "fidelity"):
             row[(column, "ours")] = 100 * mine[column].mean() if complete else np.nan
             row[(column, "released")] = getattr(entry, column)
@@ -94,7 +94,7 @@ def claims(frame: pd.DataFrame, paper: pd.DataFrame, metric: str = "auc_prc", al
         "claim": "GDPD has the best average rank at every earliness",
         "holds": bool((best_rank == "gdpd").all()),
         "evidence": "; ".join(f"e={e:g}: GDPD {ranks.loc[e, 'gdpd']:.2f}, best "
-                              f"{METHOD_LABELS.get(best_rank[e], best_rank[e])} {ranks.loc[e].min():.2f}"
+                              f"{method_label(best_rank[e])} {ranks.loc[e].min():.2f}"
                               for e in ranks.index),
     })
     ends = [e for e in (0.2, 0.8) if e in top1.index]
@@ -136,5 +136,5 @@ def protocol_gaps(frames: dict[str, pd.DataFrame], metric: str = "auc_prc", meth
         means = cell_means(frame[frame["dataset"].isin(common)], metric).groupby(level="earliness").mean()
         for earliness, row in means.iterrows():
             rows.append({"protocol": name, "earliness": earliness, "n_datasets": len(common),
-                         **{f"{METHOD_LABELS[r]}": row[method] - row[r] for r in RIVALS if r in row}})
+                         **{method_label(r): row[method] - row[r] for r in RIVALS if r in row}})
     return pd.DataFrame(rows)

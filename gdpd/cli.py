@@ -1,29 +1,23 @@
-"""Command line: ``gdpd run | methods | presets | grid | table | early | cost | export | rerun``."""
+"""Command line: ``gdpd run | methods | presets | grid | table | early | cost | export | rerun``.
+
+Each command imports what it needs when it runs: torch alone takes about two seconds to import, and ``gdpd --help``
+should not wait for it. The flags of the methods' settings are generated from the registered methods'
+``Settings`` dataclasses, so a new method's settings are flags without a line here.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+import types
 from collections.abc import Sequence
-from dataclasses import replace
-from typing import Any
+from dataclasses import fields, replace
+from typing import Any, Literal, get_args, get_origin, get_type_hints
 
-import torch
-
-from gdpd.data import DatasetError
-from gdpd.experiment import (
-    EARLY_DATASETS,
-    EARLY_METHODS,
-    PAPER_SEEDS,
-    PRESETS,
-    RunConfig,
-    check_record,
-    get_preset,
-    run,
-)
-from gdpd.methods import METHODS
-from gdpd.store import ResultStore
+RUN_FLAGS = ("prefix_mode", "channel_fraction", "architecture", "hidden", "layers")
+TEACHER_OPTIONS = {"teacher_architecture": "architecture", "teacher_hidden": "hidden", "teacher_layers": "layers"}
+METRICS = ("auc_prc", "accuracy", "roc_auc", "fidelity", "kl")
 
 
 def _store_argument(parser: argparse.ArgumentParser) -> None:
@@ -35,27 +29,45 @@ def _compute_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threads", type=int, help="torch threads per run (default: torch's choice)")
 
 
-def _method_arguments(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("method options (override the preset)")
-    group.add_argument("--weight", type=float, help="distillation weight lambda")
-    group.add_argument("--samples", type=int, help="GDPD: hint samples J per step")
-    group.add_argument("--alpha", type=float, help="GDPD: a fixed fusion weight in [0, 1] instead of the learned one")
-    group.add_argument("--hinton", action=argparse.BooleanOptionalAction, default=None,
-                       help="GDPD: add the released script's Hinton KD term")
-    group.add_argument("--ddim-start", type=int, help="GDPD: DDIM start step (default 400)")
-    group.add_argument("--ddim-steps", type=int, help="GDPD: DDIM steps (default 5)")
-    group.add_argument("--conditioning", choices=["fusion", "dps"],
-                       help="GDPD: noise-fusion start (default) or DPS likelihood guidance from pure noise")
-    group.add_argument("--guidance-scale", type=float, help="GDPD with --conditioning dps: guidance step size")
-    group.add_argument("--joint-prior", action=argparse.BooleanOptionalAction, default=None,
-                       help="GDPD: keep training the prior on its denoising loss after the warm-up")
+def _setting_type(annotation: Any) -> dict[str, Any]:
+    """The argparse keywords that parse a setting of type ``annotation`` (``None`` in a union is the default)."""
+    if annotation is bool:
+        return {"action": argparse.BooleanOptionalAction}
+    if get_origin(annotation) is Literal:
+        return {"choices": list(get_args(annotation))}
+    if isinstance(annotation, types.UnionType):
+        annotation = next(arg for arg in get_args(annotation) if arg is not type(None))
+    return {"type": annotation}
+
+
+def _setting_arguments(parser: argparse.ArgumentParser) -> None:
+    """One flag per setting name of the registered methods, its help naming the methods that read it."""
+    from gdpd.methods import METHODS
+
+    parse: dict[str, tuple[str, dict[str, Any]]] = {}
+    helps: dict[str, dict[str, list[str]]] = {}
+    for method, cls in METHODS.items():
+        settings = cls.Settings
+        hints = get_type_hints(settings)
+        for field in fields(settings):
+            keywords = _setting_type(hints[field.name])
+            first, known = parse.setdefault(field.name, (method, keywords))
+            if known != keywords:
+                raise ValueError(f"setting {field.name!r} of method {method!r} parses unlike {first!r}'s "
+                                 f"({keywords} against {known}); give one of them another name")
+            helps.setdefault(field.name, {}).setdefault(field.metadata.get("help", field.name), []).append(method)
+    group = parser.add_argument_group("method settings (override the preset; each names the methods that read it)")
+    for name, (_, keywords) in parse.items():
+        text = "; ".join(f"{sentence} ({', '.join(methods)})" for sentence, methods in helps[name].items())
+        group.add_argument(f"--{name.replace('_', '-')}", dest=name, default=None, help=text, **keywords)
+    parser.set_defaults(setting_names=tuple(parse))
+
+
+def _run_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("run options (override the preset)")
     group.add_argument("--prefix-mode", choices=["stretch", "truncate"], help="how the student sees the prefix")
     group.add_argument("--channel-fraction", type=float,
                        help="multivariate: the student sees only the first fraction of the channels (e.g. 0.5)")
-
-
-def _model_arguments(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("models (override the preset)")
     group.add_argument("--architecture", help="student architecture: lstm, fcn, resnet or inception")
     group.add_argument("--hidden", type=int, help="student width (LSTM units, CNN base filters)")
     group.add_argument("--layers", type=int, help="student depth (LSTM layers, blocks, Inception modules)")
@@ -64,8 +76,10 @@ def _model_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--teacher-layers", type=int, help="teacher depth")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="gdpd", description=__doc__)
+def build_parser(settings: bool = True) -> argparse.ArgumentParser:
+    """The whole command line; ``settings=False`` leaves out the flags of the methods' settings, which need the
+    method registry and so torch (``main`` adds them only for ``gdpd run``)."""
+    parser = argparse.ArgumentParser(prog="gdpd", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
 
     p_run = commands.add_parser("run", help="train (or reuse from the store) one student and print its record")
@@ -73,18 +87,19 @@ def build_parser() -> argparse.ArgumentParser:
     p_run.add_argument("--earliness", type=float, required=True, help="fraction of the series seen, in (0, 1]")
     p_run.add_argument("--method", required=True, help="a name from `gdpd methods`")
     p_run.add_argument("--seed", type=int, default=1)
-    p_run.add_argument("--preset", default="book", help=f"one of {', '.join(PRESETS)} (default: book)")
+    p_run.add_argument("--preset", default="book", help="a name from `gdpd presets` (default: book)")
     p_run.add_argument("--json", action="store_true", help="print one JSON object (metrics at the top level)")
     p_run.add_argument("--recompute", action="store_true", help="train again even if the record is stored")
     p_run.add_argument("--keep-model", action="store_true",
                        help="also store the trained weights (chapters that look inside a run read them)")
     p_run.add_argument("--progress", action="store_true", help="show per-epoch progress bars")
-    _method_arguments(p_run)
-    _model_arguments(p_run)
+    if settings:
+        _setting_arguments(p_run)
+    _run_arguments(p_run)
     _store_argument(p_run)
     _compute_arguments(p_run)
 
-    commands.add_parser("methods", help="list the registered distillation methods")
+    commands.add_parser("methods", help="list the registered distillation methods with their citations and settings")
     commands.add_parser("presets", help="list the presets and what they run")
 
     p_grid = commands.add_parser("grid", help="run a preset's grid, skipping stored cells (resumable)")
@@ -100,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p_table = commands.add_parser("table", help="print a preset's aggregated results")
     p_table.add_argument("--preset", default="book")
-    p_table.add_argument("--metric", default="auc_prc", help="auc_prc, accuracy, roc_auc, fidelity, kl")
+    p_table.add_argument("--metric", default="auc_prc", choices=METRICS, help="the score (default: auc_prc)")
     p_table.add_argument("--per-dataset", action="store_true", help="one row per dataset and earliness")
     _store_argument(p_table)
 
@@ -108,9 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
         "early", help="score students, banks of students and aeon's early classifiers (computing what is missing)"
     )
     p_early.add_argument("--preset", default="book", help="the preset whose students form the banks")
-    p_early.add_argument("--datasets", nargs="+", default=list(EARLY_DATASETS))
-    p_early.add_argument("--methods", nargs="+", default=list(EARLY_METHODS))
-    p_early.add_argument("--seeds", nargs="+", type=int, default=list(PAPER_SEEDS))
+    p_early.add_argument("--datasets", nargs="+", help="default: the early-classification chapter's datasets")
+    p_early.add_argument("--methods", nargs="+", help="default: base, kd, gdpd")
+    p_early.add_argument("--seeds", nargs="+", type=int, help="default: the paper's five seeds")
     p_early.add_argument("--peers", nargs="*", default=["teaser", "probability-threshold"],
                          help="aeon early classifiers: teaser, probability-threshold (none: students only)")
     p_early.add_argument("--peer-seeds", nargs="+", type=int, help="seeds of the aeon peers (default: --seeds)")
@@ -127,7 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_cost.add_argument("--no-compute", action="store_true", help="only print what is stored")
     _store_argument(p_cost)
 
-    p_export = commands.add_parser("export", help="write a preset's records in aeon.benchmarking's results layout")
+    p_export = commands.add_parser(
+        "export", help="write the runs a preset's tables analyse in aeon.benchmarking's results layout"
+    )
     p_export.add_argument("path", help="folder to write <path>/classification/<measure>/<Estimator>_<measure>.csv")
     p_export.add_argument("--preset", default="book")
     _store_argument(p_export)
@@ -143,14 +160,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
-    names = ("weight", "samples", "alpha", "hinton", "ddim_start", "ddim_steps", "conditioning", "guidance_scale",
-             "joint_prior", "prefix_mode", "channel_fraction", "architecture", "hidden", "layers")
+    names = (*args.setting_names, *RUN_FLAGS)
     return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
-
-
-def _teacher_overrides(args: argparse.Namespace) -> dict[str, Any]:
-    fields = {"architecture": args.teacher_architecture, "hidden": args.teacher_hidden, "layers": args.teacher_layers}
-    return {name: value for name, value in fields.items() if value is not None}
 
 
 def _print_record(record: dict[str, Any], as_json: bool) -> None:
@@ -167,18 +178,42 @@ def _print_record(record: dict[str, Any], as_json: bool) -> None:
 
 
 def _cmd_run(args: argparse.Namespace) -> None:
+    from gdpd.experiment import run
+    from gdpd.presets import get_preset
+    from gdpd.store import ResultStore
+
     preset = get_preset(args.preset)
     overrides = _overrides(args)
-    if _teacher_overrides(args):
-        overrides["teacher"] = replace(preset.teacher, **_teacher_overrides(args))
+    teacher = {field: getattr(args, option) for option, field in TEACHER_OPTIONS.items()
+               if getattr(args, option) is not None}
+    if teacher:
+        overrides["teacher"] = replace(preset.teacher, **teacher)
     config = preset.config(args.dataset, args.earliness, args.method, args.seed, **overrides)
     record = run(config, ResultStore(args.results), args.device, progress=args.progress, recompute=args.recompute,
                  keep_model=args.keep_model)
     _print_record(record, args.json)
 
 
+def _cmd_methods(args: argparse.Namespace) -> None:
+    from gdpd.methods import METHODS
+
+    for name, cls in METHODS.items():
+        print(f"{name:<10} {cls.label:<10} {cls.description}")
+        print(f"{'':<21} {cls.citation}")
+        print(f"{'':<21} settings: {', '.join(cls.Settings.names()) or 'none'}")
+
+
+def _cmd_presets(args: argparse.Namespace) -> None:
+    from gdpd.presets import PRESETS
+
+    for preset in PRESETS.values():
+        print(f"{preset.name}: {preset.description} ({len(preset.grid())} cells)")
+
+
 def _cmd_grid(args: argparse.Namespace) -> None:
     from gdpd.grid import run_grid
+    from gdpd.presets import get_preset
+    from gdpd.store import ResultStore
 
     preset = get_preset(args.preset)
     configs = [
@@ -195,7 +230,10 @@ def _cmd_grid(args: argparse.Namespace) -> None:
 
 
 def _cmd_table(args: argparse.Namespace) -> None:
-    from gdpd.report import cell_means, select_analysis, table1
+    from gdpd.presets import get_preset
+    from gdpd.report import cell_means, labelled, table1
+    from gdpd.results import method_label, select_analysis
+    from gdpd.store import ResultStore
     from gdpd.variants import variant_means
 
     preset = get_preset(args.preset)
@@ -204,20 +242,29 @@ def _cmd_table(args: argparse.Namespace) -> None:
         raise LookupError(f"no complete rows of preset {args.preset!r} yet; run `gdpd grid --preset {args.preset}`")
     print(f"{selection.n_stored} of {selection.n_grid} cells stored; analysing {selection.rule}")
     if len(preset.variants) > 1:
-        table = variant_means(selection.frame, args.metric)
+        print(f"{args.metric} x100: per setting and earliness, the mean over datasets of the seed means")
+        print(labelled(variant_means(selection.frame, args.metric)).round(2).to_string())
     elif args.per_dataset:
-        table = cell_means(selection.frame, args.metric)
+        print(f"{args.metric} x100: the seed mean per dataset and earliness")
+        print(labelled(cell_means(selection.frame, args.metric)).round(2).to_string())
     else:
+        print(f"{args.metric} x100: per earliness, the mean over datasets of the seed means, the average rank "
+              "(1 is best) and the number of datasets where the method is best")
         table = table1(selection.frame, args.metric)
-    print(table.round(2).to_string())
+        table["method"] = table["method"].map(method_label)
+        print(table.round(2).to_string(index=False))
 
 
 def _cmd_early(args: argparse.Namespace) -> None:
+    from gdpd.config import PAPER_SEEDS
     from gdpd.early import early_frame, early_summary
+    from gdpd.presets import EARLY_DATASETS, EARLY_METHODS, get_preset
+    from gdpd.store import ResultStore
 
-    frame = early_frame(get_preset(args.preset), args.datasets, args.methods, args.seeds, ResultStore(args.results),
-                        args.peers, args.peer_seeds, compute=not args.no_compute, progress=True,
-                        device=args.device, peer_estimator=args.peer_estimator)
+    frame = early_frame(get_preset(args.preset), args.datasets or list(EARLY_DATASETS),
+                        args.methods or list(EARLY_METHODS), args.seeds or list(PAPER_SEEDS),
+                        ResultStore(args.results), args.peers, args.peer_seeds, compute=not args.no_compute,
+                        progress=True, device=args.device, peer_estimator=args.peer_estimator)
     if frame.empty:
         raise LookupError("nothing stored for these datasets and seeds yet; run without --no-compute")
     print(early_summary(frame).round(3).to_string())
@@ -225,6 +272,7 @@ def _cmd_early(args: argparse.Namespace) -> None:
 
 def _cmd_cost(args: argparse.Namespace) -> None:
     from gdpd.cost import chapter_configs, cost_frame
+    from gdpd.store import ResultStore
 
     configs = [c for c in chapter_configs() if args.methods is None or c.method in args.methods]
     if not configs:
@@ -239,13 +287,23 @@ def _cmd_cost(args: argparse.Namespace) -> None:
 
 def _cmd_export(args: argparse.Namespace) -> None:
     from gdpd.export import export_aeon
-    from gdpd.results import preset_frame
+    from gdpd.presets import get_preset
+    from gdpd.results import select_analysis
+    from gdpd.store import ResultStore
 
-    written = export_aeon(preset_frame(ResultStore(args.results), get_preset(args.preset)), args.path)
-    print(f"wrote {len(written)} files under {args.path}/classification")
+    selection = select_analysis(ResultStore(args.results), get_preset(args.preset))
+    if selection.empty:
+        raise LookupError(f"no complete rows of preset {args.preset!r} yet; run `gdpd grid --preset {args.preset}`")
+    written = export_aeon(selection.frame, args.path)
+    print(f"wrote {len(written)} files under {args.path}/classification ({len(selection.frame)} runs: "
+          f"{selection.rule})")
 
 
 def _cmd_rerun(args: argparse.Namespace) -> int:
+    from gdpd.experiment import check_record, run
+    from gdpd.methods import config_from_dict
+    from gdpd.store import ResultStore
+
     store = ResultStore(args.results)
     matches = list(store.root.glob(f"runs/*/{args.key}.json"))
     record = store.read_record(matches[0]) if matches else None
@@ -257,26 +315,24 @@ def _cmd_rerun(args: argparse.Namespace) -> int:
         same = bool(comparison["identical"].all())
         print(f"{args.key}: {'reproduced exactly' if same else 'differs from the stored record'}")
         return 0 if same else 1
-    _print_record(run(RunConfig.from_dict(record["config"]), store, args.device, recompute=True), as_json=False)
+    _print_record(run(config_from_dict(record["config"]), store, args.device, recompute=True), as_json=False)
     return 0
 
 
+COMMANDS = {"run": _cmd_run, "methods": _cmd_methods, "presets": _cmd_presets, "grid": _cmd_grid,
+            "table": _cmd_table, "early": _cmd_early, "cost": _cmd_cost, "export": _cmd_export, "rerun": _cmd_rerun}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(settings=argv[:1] == ["run"]).parse_args(argv)
     if getattr(args, "threads", None):
+        import torch
+
         torch.set_num_threads(args.threads)
-    status = 0
     try:
-        if args.command == "methods":
-            print("\n".join(METHODS))
-        elif args.command == "presets":
-            for preset in PRESETS.values():
-                print(f"{preset.name}: {preset.description} ({len(preset.grid())} cells)")
-        else:
-            commands = {"run": _cmd_run, "grid": _cmd_grid, "table": _cmd_table, "early": _cmd_early,
-                        "cost": _cmd_cost, "export": _cmd_export, "rerun": _cmd_rerun}
-            status = commands[args.command](args)
-    except (DatasetError, ValueError, LookupError) as error:
+        status = COMMANDS[args.command](args)
+    except (ValueError, LookupError) as error:  # DatasetError is a ValueError
         print(f"gdpd: error: {error}", file=sys.stderr)
         return 2
     return status or 0

@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from gdpd.models import ARCHITECTURES, Classifier, Encoding
+from gdpd.models import Classifier, Encoding
 
 
 def _check_sizes(name: str, in_channels: int, n_classes: int, hidden: int, layers: int) -> None:
@@ -189,6 +189,3 @@ class InceptionTime(ConvClassifier):
                 x = (x + self.shortcuts[d // 3](residual)).relu()
                 residual = x
         return x
-
-
-ARCHITECTURES.update({"fcn": FCN, "resnet": ResNet, "inception": InceptionTime})

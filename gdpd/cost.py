@@ -24,10 +24,11 @@ from typing import Any
 import pandas as pd
 import torch
 
-from gdpd.methods import METHODS, MethodConfig, Stage, build_distiller
+from gdpd.config import MethodSettings, config_key
+from gdpd.methods import METHODS, Stage, build_distiller, method_class
 from gdpd.models import LSTMClassifier, count_parameters, predict_outputs
 from gdpd.provenance import provenance
-from gdpd.store import ResultStore, config_key
+from gdpd.store import ResultStore
 from gdpd.train import Split, batch_indices
 
 __all__ = [
@@ -53,12 +54,15 @@ class CostConfig:
     samples: int = 1
 
     def __post_init__(self) -> None:
-        if self.method not in METHODS:
-            raise ValueError(f"unknown method {self.method!r}; `gdpd methods` lists them: {', '.join(METHODS)}")
         if self.epochs < 2 or self.cases < 2 or self.batch_size < 2:
             raise ValueError("epochs, cases and batch_size must be >= 2 (one warm-up and one distillation epoch)")
-        if self.samples < 1:
-            raise ValueError(f"samples (J) must be >= 1, got {self.samples}")
+        if self.samples != 1 and "samples" not in method_class(self.method).Settings.names():
+            raise ValueError(f"method {self.method!r} draws no hint samples; measure samples other than 1 for gdpd")
+        self.settings()  # the method's own checks (samples >= 1), at configuration time
+
+    def settings(self) -> MethodSettings:
+        """The measured method's settings: its defaults, with ``samples`` hints per case and step for GDPD."""
+        return method_class(self.method).Settings(**({"samples": self.samples} if self.samples != 1 else {}))
 
     def stored_fields(self) -> dict[str, Any]:
         """The fields a record stores and its key hashes: ``samples`` only when it is not 1, so that measurements
@@ -104,7 +108,7 @@ def measure(config: CostConfig) -> dict[str, Any]:
     teacher = LSTMClassifier(1, 2, hidden=100, layers=3).eval()
     train = Split(x, y, predict_outputs(teacher, x))
     student = LSTMClassifier(1, 2, hidden=config.hidden, layers=config.layers)
-    distiller = build_distiller(config.method, student, teacher.feature_dim, MethodConfig(samples=config.samples))
+    distiller = build_distiller(config.method, student, teacher.feature_dim, config.settings())
     optimizer = torch.optim.Adam(distiller.parameters(), lr=1e-3)
     generator = torch.Generator().manual_seed(0)
     per_epoch: dict[str, float] = {}

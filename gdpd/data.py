@@ -1,4 +1,4 @@
-"""Load and preprocess UCR/UEA classification sets in aeon's ``(n, c, L)`` layout.
+"""Load classification sets in aeon's ``(n, c, L)`` layout from their sources, preprocessing UCR/UEA sets.
 
 The preprocessing follows the paper: series longer than ``max_length`` (100) steps are
 resampled to ``max_length`` by linear interpolation, unequal-length collections are
@@ -6,7 +6,8 @@ resampled to one common length, missing values are filled by linear interpolatio
 every channel is standardised with statistics of the train split only, so that no
 information from the test split leaks into training.
 
-Sources, in the order tried for a name: the vendored ``.ts`` pairs in ``VENDORED_DIR``
+Sources (:data:`SOURCES`): the PhysioNet/CinC 2012 challenge data by its name or folder (:mod:`gdpd.physionet`);
+otherwise a UCR/UEA set, tried in this order for a name: the vendored ``.ts`` pairs in ``VENDORED_DIR``
 (offline), then aeon's ``load_classification`` (its bundled sets load offline, other
 archive names are downloaded from Zenodo when online). A path to a folder holding one
 ``<NAME>_TRAIN.ts``/``<NAME>_TEST.ts`` pair is loaded directly.
@@ -15,11 +16,14 @@ archive names are downloaded from Zenodo when online). A path to a folder holdin
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
-from sklearn.model_selection import train_test_split
+
+from gdpd.dataset import Dataset, DatasetError, resample
+from gdpd.physionet import is_physionet2012_folder, load_physionet2012
 
 OFFLINE_UCR: tuple[str, ...] = (
     "ACSF1",
@@ -49,99 +53,12 @@ PHYSIONET_DIR: Path = Path(
 _Series = list[np.ndarray]
 
 
-class DatasetError(ValueError):
-    """A dataset cannot be loaded or split; the message names the problem and the fix."""
-
-
-@dataclass(frozen=True, eq=False)
-class Dataset:
-    """A preprocessed train/test classification set.
-
-    ``X_*`` are float32 ``(n_cases, n_channels, length)`` arrays (resampled, missing
-    values filled, standardised); ``y_*`` are int64 codes ``0..K-1`` indexing
-    ``classes``, which holds the original labels. ``eq=False`` because element-wise
-    array comparison has no single truth value.
-    """
+class Source(NamedTuple):
+    """A place datasets load from: which names or paths it takes, and how it loads them."""
 
     name: str
-    X_train: np.ndarray
-    y_train: np.ndarray
-    X_test: np.ndarray
-    y_test: np.ndarray
-    classes: np.ndarray
-    original_length: int
-
-    @property
-    def n_classes(self) -> int:
-        """Number of classes K."""
-        return len(self.classes)
-
-    @property
-    def n_channels(self) -> int:
-        """Number of channels c."""
-        return int(self.X_train.shape[1])
-
-    @property
-    def length(self) -> int:
-        """Series length L after resampling."""
-        return int(self.X_train.shape[2])
-
-
-def resample(X: np.ndarray, length: int) -> np.ndarray:
-    """Resample ``X`` to ``length`` steps by linear interpolation along the last axis.
-
-    The first and last samples are kept; interior samples are placed at
-    ``np.linspace(0, L - 1, length)`` of the original index grid.
-    """
-    if length < 1:
-        raise DatasetError(f"resample length must be >= 1, got {length}; pass a positive length")
-    X = np.asarray(X)
-    old = X.shape[-1]
-    if old < 1:
-        raise DatasetError("cannot resample an empty series; drop zero-length series first")
-    dtype = np.result_type(X.dtype, np.float32)
-    if old == length:
-        return X.astype(dtype, copy=True)
-    pos = np.linspace(0.0, old - 1, length)
-    lo = np.floor(pos).astype(np.int64)
-    hi = np.minimum(lo + 1, old - 1)
-    w = (pos - lo).astype(dtype)
-    return (X[..., lo] * (1 - w) + X[..., hi] * w).astype(dtype)
-
-
-def validation_split(
-    y: np.ndarray, fraction: float = 0.2, seed: int = 0
-) -> tuple[np.ndarray, np.ndarray]:
-    """Split case indices into sorted ``(train_idx, val_idx)``, stratified by class, drawn per seed.
-
-    The split of the released GDPD code: scikit-learn's ``train_test_split(test_size=fraction, stratify=y)`` with the
-    run's seed, so every seed validates on its own cases (``ceil(fraction * n)`` of them, allocated across classes in
-    proportion to their sizes) and a seed always gives the same split.
-    """
-    if not 0.0 < fraction < 1.0:
-        raise DatasetError(
-            f"validation fraction must be in (0, 1), got {fraction}; pass e.g. 0.2"
-        )
-    y = np.asarray(y)
-    labels, counts = np.unique(y, return_counts=True)
-    if counts.min() < 2:
-        rare = labels[counts.argmin()]
-        raise DatasetError(
-            f"class {rare.item()!r} has {counts.min()} training series; the stratified validation "
-            "split needs at least 2 per class — merge rare classes or pass a larger "
-            "train split"
-        )
-    n_val = int(np.ceil(fraction * len(y)))
-    if not len(labels) <= n_val <= len(y) - len(labels):
-        raise DatasetError(
-            f"a validation fraction of {fraction} gives {n_val} of {len(y)} cases, but a stratified split of "
-            f"{len(labels)} classes needs between {len(labels)} and {len(y) - len(labels)}; pass a fraction "
-            "that leaves every class in both parts"
-        )
-    train_idx, val_idx = train_test_split(
-        np.arange(len(y)), test_size=fraction, stratify=y, random_state=seed % 2**32
-    )
-    return np.sort(train_idx).astype(np.int64), np.sort(val_idx).astype(np.int64)
+    accepts: Callable[[str | os.PathLike], bool]
+    load: Callable[[str | os.PathLike, int, bool], Dataset]
 
 
 def load_dataset(
@@ -149,14 +66,22 @@ def load_dataset(
 ) -> Dataset:
     """Load a classification set by name or from a folder and preprocess it.
 
-    See the module docstring for the sources tried and the preprocessing applied. A folder holding the
-    PhysioNet/CinC 2012 challenge files (``set-a/`` and ``Outcomes-a.txt``) loads through :mod:`gdpd.physionet`;
-    so does the name ``"PhysioNet2012"``, from :data:`PHYSIONET_DIR` (``data/physionet2012``, or ``$GDPD_PHYSIONET``).
+    The first of :data:`SOURCES` that takes ``name_or_path`` loads it; see the module docstring for the UCR/UEA
+    sources and the preprocessing applied.
     """
     if max_length < 2:
         raise DatasetError(f"max_length must be >= 2, got {max_length}; pass e.g. 100")
-    from gdpd.physionet import is_physionet2012_folder, load_physionet2012
+    source = next(source for source in SOURCES if source.accepts(name_or_path))
+    return source.load(name_or_path, max_length, standardise)
 
+
+def _is_physionet(name_or_path: str | os.PathLike) -> bool:
+    return str(name_or_path) == PHYSIONET_NAME or is_physionet2012_folder(name_or_path)
+
+
+def _load_physionet(name_or_path: str | os.PathLike, max_length: int, standardise: bool) -> Dataset:
+    """The challenge data from a folder, or from :data:`PHYSIONET_DIR` under its name; :mod:`gdpd.physionet` sets
+    its own grid and standardisation, so ``max_length`` and ``standardise`` do not apply."""
     if str(name_or_path) == PHYSIONET_NAME:
         if not is_physionet2012_folder(PHYSIONET_DIR):
             raise DatasetError(
@@ -165,11 +90,14 @@ def load_dataset(
                 "GDPD_PHYSIONET to the folder that holds them"
             )
         name_or_path = PHYSIONET_DIR
-    if is_physionet2012_folder(name_or_path):
-        # Set A trains and set B tests when both are there; otherwise a seeded stratified 20 % of set A tests.
-        root = Path(name_or_path)
-        has_b = (root / "set-b").is_dir() and (root / "Outcomes-b.txt").is_file()
-        return load_physionet2012(root, test_fraction=None if has_b else 0.2)
+    # Set A trains and set B tests when both are there; otherwise a seeded stratified 20 % of set A tests.
+    root = Path(name_or_path)
+    has_b = (root / "set-b").is_dir() and (root / "Outcomes-b.txt").is_file()
+    return load_physionet2012(root, test_fraction=None if has_b else 0.2)
+
+
+def _load_ucr(name_or_path: str | os.PathLike, max_length: int, standardise: bool) -> Dataset:
+    """A UCR/UEA set by name or from a folder, preprocessed as the module docstring says."""
     name, raw = _load_raw(name_or_path)
     (X_tr, y_tr), (X_te, y_te) = raw
     for split, X in (("train", X_tr), ("test", X_te)):
@@ -208,6 +136,14 @@ def load_dataset(
         classes=classes,
         original_length=int(original_length),
     )
+
+
+SOURCES: tuple[Source, ...] = (
+    Source("PhysioNet/CinC 2012: the name PhysioNet2012, or a folder with set-a/ and Outcomes-a.txt", _is_physionet,
+           _load_physionet),
+    Source("UCR/UEA: a folder with one .ts pair, a vendored set, or aeon's archive", lambda _: True, _load_ucr),
+)
+"""Where :func:`load_dataset` looks, in order; the last takes every name."""
 
 
 def _load_raw(

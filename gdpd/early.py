@@ -22,6 +22,10 @@ becomes an *adaptive* early classifier with a confidence threshold (the rule of 
 ``ProbabilityThresholdEarlyClassifier``): each case is labelled by the first classifier of the bank whose top class
 probability reaches the threshold, and by the teacher if none does. The threshold is chosen on the validation
 split, so the test split is used only for scoring.
+
+Why this module is long: the scores, the banks of students and aeon's peers form one protocol (every classifier of
+the chapter is scored by the same functions on the same splits, and the records of banks and peers share one
+store); apart, each part would import the other two.
 """
 
 from __future__ import annotations
@@ -36,14 +40,17 @@ import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
-from gdpd.data import Dataset, load_dataset
-from gdpd.experiment import Preset, RunConfig, get_teacher, prepare, resolve_device, run
+from gdpd.config import RunConfig, config_key
+from gdpd.data import load_dataset
+from gdpd.dataset import Dataset
+from gdpd.experiment import get_teacher, prepare, resolve_device, run
 from gdpd.metrics import softmax
 from gdpd.models import predict_outputs
 from gdpd.prefix import prefix_length
+from gdpd.presets import Preset
 from gdpd.provenance import provenance
-from gdpd.results import METHOD_LABELS
-from gdpd.store import ResultStore, config_key
+from gdpd.results import method_label
+from gdpd.store import ResultStore
 
 if TYPE_CHECKING:
     from aeon.classification.early_classification import BaseEarlyClassifier
@@ -464,7 +471,7 @@ def early_frame(
                 references[dataset, seed] = bank_reference(preset, dataset, seed, store, device)
             banks.append(_assemble(dataset, method, seed, records, references[dataset, seed]))
         for bank in banks:
-            label = METHOD_LABELS.get(bank.method, bank.method)
+            label = method_label(bank.method)
             for level in levels:
                 predictions = bank.probas[level]["test"].argmax(axis=1)
                 result = score_early(predictions, np.full(len(predictions), bank.fractions[level]),

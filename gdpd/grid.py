@@ -14,9 +14,10 @@ from typing import Any
 import torch
 from tqdm.auto import tqdm
 
-from gdpd.experiment import RunConfig, get_teacher, prepare, resolve_device, run, teacher_config_dict
+from gdpd.config import RunConfig, config_key, teacher_config_dict
+from gdpd.experiment import get_teacher, prepare, resolve_device, run
 from gdpd.results import missing_cells
-from gdpd.store import ResultStore, config_key
+from gdpd.store import ResultStore
 
 LOCAL_WORKER_CONFIG = {
     "distributed.worker.profile.enabled": False,

@@ -77,20 +77,6 @@ class LSTMClassifier(Classifier):
         return Encoding(sequence[:, -1], sequence)
 
 
-ARCHITECTURES: dict[str, type[Classifier]] = {"lstm": LSTMClassifier}
-
-
-def build_classifier(architecture: str, in_channels: int, n_classes: int, **kwargs: int) -> Classifier:
-    """Build a registered architecture by name (``lstm``, ``fcn``, ``resnet``, ``inception``)."""
-    try:
-        cls = ARCHITECTURES[architecture]
-    except KeyError:
-        raise ValueError(
-            f"unknown architecture {architecture!r}; choose one of {sorted(ARCHITECTURES)}"
-        ) from None
-    return cls(in_channels, n_classes, **kwargs)
-
-
 def count_parameters(module: nn.Module) -> int:
     """Number of trainable parameters."""
     return sum(p.numel() for p in module.parameters() if p.requires_grad)
@@ -104,4 +90,3 @@ def predict_outputs(model: Classifier, X: Tensor, batch_size: int = 512) -> Outp
     parts = [model.outputs(X[i : i + batch_size]) for i in range(0, len(X), batch_size)]
     model.train(was_training)
     return Outputs(*(torch.cat(field) for field in zip(*parts)))
-from gdpd import cnn as _cnn  # noqa: F401  (registers the convolutional architectures)

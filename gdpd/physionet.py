@@ -1,4 +1,4 @@
-"""Load the PhysioNet/CinC Challenge 2012 ICU-mortality data as a :class:`gdpd.data.Dataset`.
+"""Load the PhysioNet/CinC Challenge 2012 ICU-mortality data as a :class:`gdpd.dataset.Dataset`.
 
 The data (https://physionet.org/content/challenge-2012/) cannot be redistributed here;
 download it and pass the folder that holds ``set-a/`` and ``Outcomes-a.txt``.
@@ -41,8 +41,11 @@ Choices made here
   :func:`gdpd.data.load_dataset` does. No log transform of heavy-tailed variables.
 - **Splits**: by default set A trains and set B tests. With ``test_fraction`` the
   patients of ``train_sets`` are split into train and test, stratified by the outcome
-  with ``seed`` (:func:`gdpd.data.validation_split`); ``test_sets`` is then not read. Use
+  with ``seed`` (:func:`gdpd.dataset.validation_split`); ``test_sets`` is then not read. Use
   this when only set A is downloaded.
+
+Why this module is long: it documents the challenge's format and the choices above, and implements each once (the
+parser, the hourly grid, the fills, the splits); none of them serves anything but this dataset.
 
 Citation
 --------
@@ -62,7 +65,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gdpd.data import Dataset, DatasetError, validation_split
+from gdpd.dataset import Dataset, DatasetError, validation_split
 
 PHYSIONET_VARIABLES: tuple[str, ...] = (
     "Albumin",

@@ -16,13 +16,12 @@ Neither mode looks past step ``n``, so no future information reaches the student
 from __future__ import annotations
 
 import math
-from typing import Literal, get_args
+from typing import get_args
 
 import numpy as np
 
-from gdpd.data import DatasetError, resample
-
-PrefixMode = Literal["stretch", "truncate"]
+from gdpd.config import PrefixMode
+from gdpd.dataset import DatasetError, resample
 
 _MIN_PREFIX = 2
 

@@ -1,138 +1,36 @@
-"""The results chapters' tables: which stored runs are analysed, and the aggregations the chapters display.
+"""The tables and notes of the results chapters: aggregations of a :func:`gdpd.results.select_analysis` selection.
 
-A table must never mix complete and incomplete method columns (ranks need complete rows), and a grid that is still
-running leaves some cells out. :func:`select_analysis` states one rule for the whole book:
-
-1. if at least one seed has *every* cell of the preset's grid stored, only those *complete seeds* are analysed, so
-   every (dataset, earliness, method) cell averages the same seeds;
-2. otherwise only *complete blocks* are analysed: the (dataset, earliness, seed) triples for which every method (and
-   weight) of the grid is stored. Each method column of a row then averages the same seeds, though rows may differ
-   in their number of seeds and earliness levels in their datasets (the tables report both counts).
-
-Scores are x100 as in the paper; all aggregations are means over seeds first, then over datasets.
+Scores are x100 as in the paper; all aggregations are means over seeds first, then over datasets. Methods appear
+under their labels (:func:`gdpd.results.method_labels`), in the order of the paper's comparison.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from gdpd.experiment import PROTOCOL_VERSION, Preset
+from gdpd.config import PROTOCOL_VERSION
 from gdpd.metrics import summarise
+from gdpd.presets import Preset, get_preset
 from gdpd.provenance import REPO_ROOT
-from gdpd.results import CELL, METHOD_LABELS, records_frame, select_weights
+from gdpd.results import BLOCK, CELL, Selection, method_label, method_labels, method_order, select_analysis
 from gdpd.store import ResultStore
 
-BLOCK = ["dataset", "earliness", "seed"]
 MIN_CD_ROWS = 5  # fewer complete rows than this: no critical-difference diagram
 PAPER_CSV = REPO_ROOT / "data" / "paper_reported.csv"
-LEGACY_INDEX = REPO_ROOT / "data" / "results" / "legacy"
-"""Per preset, the grid of its protocol-1 records (``<preset>.csv``: variant, dataset, earliness, method, weight, seed,
-key), written by the last commit of protocol 1 (f9afa2c); a chapter whose grid has no complete seed under the
-current protocol renders these, under :func:`protocol_warning`."""
 LEGACY_FAULTS = (
-    "teachers kept at their lowest validation loss over all epochs, so on tiny validation sets some sit on the "
-    "untrained plateau, at or below the students they teach",
+    ("teachers kept at their lowest validation loss over all epochs, so on tiny validation sets some sit on the "
+     "untrained plateau, at or below the students they teach"),
     "students of the book protocol stopped before they converged (120 epochs, warm-up 60)",
-    "a denoiser block unlike the released one (two layers, a ReLU after the residual sum; the alpha adapter "
-    "narrowing by 4, not 8)",
+    ("a denoiser block unlike the released one (two layers, a ReLU after the residual sum; the alpha adapter "
+     "narrowing by 4, not 8)"),
     "one validation split shared by every seed",
     "GDPD diagnostics drawing from the training random stream",
 )
-
-
-@dataclass(frozen=True)
-class Selection:
-    """The records a chapter analyses and how they were chosen.
-
-    ``frame`` holds one row per analysed record (weights already selected on validation); ``rule`` is
-    ``"complete seeds"``, ``"complete blocks"`` or ``"none"`` (nothing analysable yet); ``grid`` is the preset's grid,
-    one row per cell with a boolean ``stored`` column; ``protocol`` the version of every analysed record.
-    """
-
-    frame: pd.DataFrame
-    rule: str
-    complete_seeds: tuple[int, ...]
-    grid: pd.DataFrame
-    protocol: int = PROTOCOL_VERSION
-    current_stored: int | None = None  # with old records: the current protocol's cells already stored
-
-    @property
-    def empty(self) -> bool:
-        return self.frame.empty
-
-    @property
-    def n_stored(self) -> int:
-        return int(self.grid["stored"].sum())
-
-    @property
-    def n_grid(self) -> int:
-        return len(self.grid)
-
-    @property
-    def n_complete_blocks(self) -> int:
-        """The (dataset, earliness, seed) blocks of the grid with every method (and weight) stored."""
-        return int(self.grid.groupby(BLOCK)["stored"].all().sum())
-
-
-def grid_frame(preset: Preset, protocol: int = PROTOCOL_VERSION) -> pd.DataFrame:
-    """One row per cell of ``preset``'s grid: its store key and the fields a table groups by.
-
-    ``protocol=1``: the cells of the preset's protocol-1 grid that were computed, from :data:`LEGACY_INDEX`.
-    """
-    if protocol != PROTOCOL_VERSION:
-        path = LEGACY_INDEX / f"{preset.name}.csv"
-        columns = ["key", "dataset", "earliness", "method", "seed", "weight", "variant"]
-        return pd.read_csv(path)[columns] if path.exists() else pd.DataFrame(columns=columns)
-    return pd.DataFrame([
-        {"key": c.key(), "dataset": c.dataset, "earliness": c.earliness, "method": c.method, "seed": c.seed,
-         "weight": c.method_config.weight, "variant": label}
-        for label, c in preset.labelled_grid()
-    ])
-
-
-def select_analysis(store: ResultStore, preset: Preset, select_by: str = "val_auc_prc",
-                    protocol: int | None = None) -> Selection:
-    """The stored records of ``preset`` that the chapters analyse (module docstring: complete seeds, else blocks).
-
-    Where the preset has several distillation weights, each cell keeps the weight with the best seed-mean
-    ``select_by``: the validation AUC-PRC by default; ``"auc_prc"`` selects on the test split as the released script
-    does, to measure how much that inflates the means.
-
-    ``protocol=None`` analyses the current protocol's records once one seed of the grid is complete, and until then
-    the preset's protocol-1 records where :data:`LEGACY_INDEX` lists them (never a mix of the two).
-    """
-    if protocol is None:
-        current = select_analysis(store, preset, select_by, PROTOCOL_VERSION)
-        if current.rule == "complete seeds" or not (LEGACY_INDEX / f"{preset.name}.csv").exists():
-            return current
-        return replace(select_analysis(store, preset, select_by, 1), current_stored=current.n_stored)
-    grid = grid_frame(preset, protocol)
-    records = records_frame(store, keys=grid["key"])
-    if not records.empty:
-        records = records.merge(grid[["key", "variant"]], on="key")
-    grid["stored"] = grid["key"].isin(records["key"]) if not records.empty else False
-    seed_done = grid.groupby("seed")["stored"].all()
-    complete_seeds = tuple(int(s) for s in preset.seeds if seed_done.get(s, False))
-    if records.empty:
-        return Selection(records, "none", (), grid, protocol)
-    if complete_seeds:
-        rule, keep = "complete seeds", records["seed"].isin(complete_seeds)
-    else:
-        blocks = grid.groupby(BLOCK)["stored"].all()
-        rule, keep = "complete blocks", records.set_index(BLOCK).index.isin(blocks[blocks].index)
-    kept = records[np.asarray(keep)]
-    if kept.empty:
-        return Selection(kept, "none", (), grid, protocol)
-    chosen = select_weights(kept, select_by)
-    order = {label: i for i, (label, _) in enumerate(preset.variants)}  # tables list settings in the preset's order
-    chosen = chosen.sort_values(["variant", *BLOCK, "method"], key=lambda c: c.map(order) if c.name == "variant" else c,
-                                kind="stable")
-    return Selection(chosen.reset_index(drop=True), rule, complete_seeds, grid, protocol)
+"""What protocol 1 got wrong, named by :func:`protocol_warning` above its records."""
 
 
 def coverage(selection: Selection) -> pd.DataFrame:
@@ -153,14 +51,20 @@ def complete_blocks(selection: Selection) -> pd.DataFrame:
 
 def labelled(table: pd.DataFrame) -> pd.DataFrame:
     """Method codes replaced by the paper's labels (Base, Base-KD, FitNets, GDPD) in columns and index levels."""
-    return table.rename(columns=METHOD_LABELS, index=METHOD_LABELS)
+    labels = method_labels()
+    return table.rename(columns=labels, index=labels)
 
 
 def cell_means(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
     """Seed-mean ``metric`` x100: rows (dataset, earliness), one column per method (complete rows only)."""
     table = frame.groupby(CELL)[metric].mean().mul(100).unstack("method")
-    order = [m for m in METHOD_LABELS if m in table.columns]
-    return table[order + [m for m in table.columns if m not in order]].dropna()
+    return table[method_order(table.columns)].dropna()
+
+
+def cell_spread(frame: pd.DataFrame, metric: str = "auc_prc") -> pd.DataFrame:
+    """Mean and sample standard deviation (ddof 1) over seeds x100, and the number of seeds, per cell."""
+    grouped = frame.groupby(CELL)[metric]
+    return pd.DataFrame({"mean": grouped.mean() * 100, "std": grouped.std(ddof=1) * 100, "n": grouped.size()})
 
 
 def table1(frame: pd.DataFrame, metric: str = "auc_prc") -> pd.DataFrame:
@@ -195,7 +99,7 @@ def side_by_side(ours: pd.DataFrame, paper: pd.DataFrame) -> pd.DataFrame:
     for source in ("ours", "paper"):
         table[("top1", source)] = table[("top1", source)].astype("Int64")
     table[("n_datasets", "ours")] = mine["n_datasets"]
-    return table.rename(index=METHOD_LABELS, level="method")
+    return table.rename(index=method_labels(), level="method")
 
 
 def per_dataset_spread(frame: pd.DataFrame, metric: str, earliness: float) -> pd.DataFrame:
@@ -207,10 +111,10 @@ def per_dataset_spread(frame: pd.DataFrame, metric: str, earliness: float) -> pd
     grouped = rows.groupby(["dataset", "method"])[metric]
     table = pd.DataFrame({"mean": grouped.mean() * 100, "std": grouped.std(ddof=1) * 100}).unstack("method")
     table = table.swaplevel(axis=1)
-    methods = [m for m in METHOD_LABELS if m in table.columns.get_level_values(0)]
+    methods = method_order(table.columns.get_level_values(0))
     table = table.reindex(columns=pd.MultiIndex.from_product([methods, ["mean", "std"]]))
     table[("n_seeds", "")] = rows.groupby("dataset")["seed"].nunique()
-    return table.rename(columns=METHOD_LABELS, level=0)
+    return table.rename(columns=method_labels(), level=0)
 
 
 def format_mean_std(table: pd.DataFrame, digits: int = 2) -> pd.DataFrame:
@@ -237,7 +141,7 @@ def curve(frame: pd.DataFrame, metric: str, scale: float = 100.0) -> pd.DataFram
     table = pd.DataFrame({
         "mean": grouped["mean"].mean(), "seed_std": grouped["std"].mean(), "n_datasets": grouped.size(),
     }).reset_index()
-    order = {m: i for i, m in enumerate(METHOD_LABELS)}
+    order = {m: i for i, m in enumerate(method_order(table["method"]))}
     return table.sort_values(["earliness", "method"], key=lambda c: c.map(order) if c.name == "method" else c,
                              ignore_index=True)
 
@@ -283,7 +187,7 @@ def wins(frame: pd.DataFrame, metric: str, method: str = "gdpd", rivals: tuple[s
         for rival in (r for r in rivals if r in table.columns and method in table.columns):
             diff = table[method] - table[rival]
             rows.append({
-                "earliness": earliness, "rival": METHOD_LABELS.get(rival, rival),
+                "earliness": earliness, "rival": method_label(rival),
                 "above": int((diff > 0).sum()), "equal": int((diff == 0).sum()), "below": int((diff < 0).sum()),
                 "mean_difference": float(diff.mean()), "mean_above": bool(diff.mean() > 0),
             })
@@ -296,8 +200,7 @@ def cost_table(frame: pd.DataFrame) -> pd.DataFrame:
     table = frame.groupby("method")["seconds_per_epoch"].median().rename("median_s_per_epoch").to_frame()
     if "base" in table.index:
         table["vs_base"] = table["median_s_per_epoch"] / table.loc["base", "median_s_per_epoch"]
-    order = [m for m in METHOD_LABELS if m in table.index]
-    return labelled(table.loc[order])
+    return labelled(table.loc[method_order(table.index)])
 
 
 def device_note(frame: pd.DataFrame) -> str:
@@ -313,7 +216,7 @@ def critical_difference(scores: pd.DataFrame, title: str, alpha: float = 0.1) ->
 
     if len(scores) < MIN_CD_ROWS:
         return None, f"{title}: only {len(scores)} complete rows, fewer than {MIN_CD_ROWS}; no diagram yet."
-    labels = [METHOD_LABELS.get(m, m) for m in scores.columns]
+    labels = [method_label(m) for m in scores.columns]
     try:
         figure, axis = plot_critical_difference(scores.to_numpy(), labels, alpha=alpha, width=6)
     except ValueError as error:  # e.g. every pairwise difference is zero
@@ -335,20 +238,14 @@ def history_frame(store: ResultStore, frame: pd.DataFrame, column: str) -> pd.Da
     return pd.DataFrame(rows, columns=[*fields, "epoch", column])
 
 
-def open_chapter(preset_name: str, compute_missing: bool = False, workers: int = 2) -> tuple[Preset, ResultStore,
-                                                                                               Selection]:
+def open_chapter(preset_name: str) -> tuple[Preset, ResultStore, Selection]:
     """A results chapter's first step: the preset, the store, and the selection it analyses.
 
-    With ``compute_missing`` the cells the store lacks are trained first (``workers`` Dask processes).
+    Nothing is trained: ``gdpd grid --preset NAME`` computes what the store lacks, and the chapter says how much of
+    its grid is stored (:func:`coverage_note`).
     """
-    from gdpd.experiment import get_preset
-    from gdpd.grid import run_grid
-    from gdpd.results import missing_cells
-
     preset = get_preset(preset_name)
     store = ResultStore()
-    if compute_missing:
-        run_grid(missing_cells(store, preset.grid()), store, workers=workers)
     return preset, store, select_analysis(store, preset)
 
 

@@ -1,25 +1,59 @@
-"""Tables computed from the results store: every number the book shows is an aggregation defined here.
+"""The results layer: the store's records as a frame, and the one rule that selects the runs a table analyses.
 
-Scores are reported x100 as in the paper. With several distillation weights in a preset (the paper's lambda grid),
-the weight of each (dataset, earliness, method) is chosen by the best seed-mean *validation* AUC-PRC; the released
-protocol chose it on the test split, which :func:`select_weights` can reproduce with ``by="auc_prc"`` for comparison.
+Every table, chapter and export reads the runs of a preset through :func:`select_analysis`, so they all analyse the
+same runs. A table must never mix complete and incomplete method columns (ranks need complete rows), and a grid that
+is still running leaves some cells out, hence the rule:
+
+1. if at least one seed has *every* cell of the preset's grid stored, only those *complete seeds* are analysed, so
+   every (dataset, earliness, method) cell averages the same seeds;
+2. otherwise only *complete blocks* are analysed: the (dataset, earliness, seed) triples for which every method (and
+   weight) of the grid is stored. Each method column of a row then averages the same seeds, though rows may differ
+   in their number of seeds and earliness levels in their datasets (the tables report both counts).
+
+With several distillation weights in a preset (the paper's lambda grid), the weight of each (dataset, earliness,
+method) is chosen by the best seed-mean *validation* AUC-PRC; the released protocol chose it on the test split, which
+:func:`select_weights` reproduces with ``by="auc_prc"`` for comparison. Selecting never trains: computing runs is
+``gdpd grid``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from gdpd.experiment import Preset, RunConfig
+from gdpd.config import PROTOCOL_VERSION, RunConfig
+from gdpd.methods import METHODS
+from gdpd.presets import Preset
+from gdpd.provenance import REPO_ROOT
 from gdpd.store import ResultStore
 
 CELL = ["dataset", "earliness", "method"]
-METHOD_LABELS = {
-    "base": "Base", "kd": "Base-KD", "fitnets": "FitNets", "gdpd": "GDPD", "rkd": "RKD", "attention": "Attention",
-    "dkd": "DKD", "dt2w": "DT2W", "vid": "VID", "pkt": "PKT", "tekap": "TeKAP", "ttm": "TTM",
-}
+BLOCK = ["dataset", "earliness", "seed"]
+LEGACY_INDEX = REPO_ROOT / "data" / "results" / "legacy"
+"""Per preset, the grid of its protocol-1 records (``<preset>.csv``: variant, dataset, earliness, method, weight, seed,
+key), written by the last commit of protocol 1 (f9afa2c); a chapter whose grid has no complete seed under the
+current protocol renders these, under :func:`gdpd.report.protocol_warning`."""
+
+
+def method_order(methods: Iterable[str]) -> list[str]:
+    """``methods`` in the order tables list them: the registry's (the paper's comparison first), then any name that
+    is not a registered method, in the order given."""
+    methods = list(dict.fromkeys(methods))
+    return [m for m in METHODS if m in methods] + [m for m in methods if m not in METHODS]
+
+
+def method_labels() -> dict[str, str]:
+    """Every registered method's label in the paper's tables (``kd``: ``Base-KD``), in the order tables list them."""
+    return {name: cls.label for name, cls in METHODS.items()}
+
+
+def method_label(method: str) -> str:
+    """The label of a registered method; any other name (``teacher``, an aeon peer) as it is."""
+    return METHODS[method].label if method in METHODS else method
 
 
 def flatten(record: dict[str, Any]) -> dict[str, Any]:
@@ -59,16 +93,6 @@ def records_frame(store: ResultStore, configs: Iterable[RunConfig] | None = None
     return pd.DataFrame(rows)
 
 
-def preset_frame(store: ResultStore, preset: Preset) -> pd.DataFrame:
-    """The stored records of a preset's grid, with the distillation weight chosen on validation."""
-    frame = records_frame(store, preset.grid())
-    if frame.empty:
-        raise LookupError(
-            f"no records of preset {preset.name!r} in {store.root}; run `gdpd grid --preset {preset.name}`"
-        )
-    return select_weights(frame)
-
-
 def select_weights(frame: pd.DataFrame, by: str = "val_auc_prc") -> pd.DataFrame:
     """Keep, per (dataset, earliness, method[, variant]), the weight with the best seed-mean ``by`` (ties: the
     smaller weight)."""
@@ -79,12 +103,96 @@ def select_weights(frame: pd.DataFrame, by: str = "val_auc_prc") -> pd.DataFrame
     return frame.merge(best[cell + ["weight"]], on=cell + ["weight"])
 
 
-def seed_spread(frame: pd.DataFrame, metric: str = "auc_prc") -> pd.DataFrame:
-    """Mean and standard deviation over seeds x100, per cell."""
-    grouped = frame.groupby(CELL)[metric]
-    return pd.DataFrame({"mean": grouped.mean() * 100, "std": grouped.std(ddof=1) * 100, "n": grouped.size()})
-
-
 def missing_cells(store: ResultStore, configs: Iterable[RunConfig]) -> list[RunConfig]:
     """The configurations whose records are not (validly) in the store."""
     return [c for c in configs if store.get(c.dataset, c.key()) is None]
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The records a chapter analyses and how they were chosen.
+
+    ``frame`` holds one row per analysed record (weights already selected on validation); ``rule`` is
+    ``"complete seeds"``, ``"complete blocks"`` or ``"none"`` (nothing analysable yet); ``grid`` is the preset's grid,
+    one row per cell with a boolean ``stored`` column; ``protocol`` the version of every analysed record.
+    """
+
+    frame: pd.DataFrame
+    rule: str
+    complete_seeds: tuple[int, ...]
+    grid: pd.DataFrame
+    protocol: int = PROTOCOL_VERSION
+    current_stored: int | None = None  # with old records: the current protocol's cells already stored
+
+    @property
+    def empty(self) -> bool:
+        return self.frame.empty
+
+    @property
+    def n_stored(self) -> int:
+        return int(self.grid["stored"].sum())
+
+    @property
+    def n_grid(self) -> int:
+        return len(self.grid)
+
+    @property
+    def n_complete_blocks(self) -> int:
+        """The (dataset, earliness, seed) blocks of the grid with every method (and weight) stored."""
+        return int(self.grid.groupby(BLOCK)["stored"].all().sum())
+
+
+def grid_frame(preset: Preset, protocol: int = PROTOCOL_VERSION) -> pd.DataFrame:
+    """One row per cell of ``preset``'s grid: its store key and the fields a table groups by.
+
+    ``protocol=1``: the cells of the preset's protocol-1 grid that were computed, from :data:`LEGACY_INDEX`.
+    """
+    if protocol != PROTOCOL_VERSION:
+        path = LEGACY_INDEX / f"{preset.name}.csv"
+        columns = ["key", "dataset", "earliness", "method", "seed", "weight", "variant"]
+        return pd.read_csv(path)[columns] if path.exists() else pd.DataFrame(columns=columns)
+    return pd.DataFrame([
+        {"key": c.key(), "dataset": c.dataset, "earliness": c.earliness, "method": c.method, "seed": c.seed,
+         "weight": getattr(c.method_config, "weight", 1.0), "variant": variant}  # Base has none: 1.0, as in flatten
+        for variant, c in preset.labelled_grid()
+    ])
+
+
+def select_analysis(store: ResultStore, preset: Preset, select_by: str = "val_auc_prc",
+                    protocol: int | None = None) -> Selection:
+    """The stored records of ``preset`` that the chapters analyse (module docstring: complete seeds, else blocks).
+
+    Where the preset has several distillation weights, each cell keeps the weight with the best seed-mean
+    ``select_by``: the validation AUC-PRC by default; ``"auc_prc"`` selects on the test split as the released script
+    does, to measure how much that inflates the means.
+
+    ``protocol=None`` analyses the current protocol's records once one seed of the grid is complete, and until then
+    the preset's protocol-1 records where :data:`LEGACY_INDEX` lists them (never a mix of the two).
+    """
+    if protocol is None:
+        current = select_analysis(store, preset, select_by, PROTOCOL_VERSION)
+        if current.rule == "complete seeds" or not (LEGACY_INDEX / f"{preset.name}.csv").exists():
+            return current
+        return replace(select_analysis(store, preset, select_by, 1), current_stored=current.n_stored)
+    grid = grid_frame(preset, protocol)
+    records = records_frame(store, keys=grid["key"])
+    if not records.empty:
+        records = records.merge(grid[["key", "variant"]], on="key")
+    grid["stored"] = grid["key"].isin(records["key"]) if not records.empty else False
+    seed_done = grid.groupby("seed")["stored"].all()
+    complete_seeds = tuple(int(s) for s in preset.seeds if seed_done.get(s, False))
+    if records.empty:
+        return Selection(records, "none", (), grid, protocol)
+    if complete_seeds:
+        rule, keep = "complete seeds", records["seed"].isin(complete_seeds)
+    else:
+        blocks = grid.groupby(BLOCK)["stored"].all()
+        rule, keep = "complete blocks", records.set_index(BLOCK).index.isin(blocks[blocks].index)
+    kept = records[np.asarray(keep)]
+    if kept.empty:
+        return Selection(kept, "none", (), grid, protocol)
+    chosen = select_weights(kept, select_by)
+    order = {label: i for i, (label, _) in enumerate(preset.variants)}  # tables list settings in the preset's order
+    chosen = chosen.sort_values(["variant", *BLOCK, "method"], key=lambda c: c.map(order) if c.name == "variant" else c,
+                                kind="stable")
+    return Selection(chosen.reset_index(drop=True), rule, complete_seeds, grid, protocol)

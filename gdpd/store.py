@@ -15,7 +15,6 @@ record or none; a file that does not parse or whose key does not match its conte
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
@@ -23,17 +22,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from gdpd.config import config_key
 from gdpd.provenance import REPO_ROOT
 
 DEFAULT_ROOT = REPO_ROOT / "data" / "results"
 RECORD_FIELDS = ("key", "config", "metrics", "training", "provenance")
 SIDE_FIELDS = ("key", "config", "metrics", "provenance")
-
-
-def config_key(config: dict[str, Any]) -> str:
-    """A stable 16-hex-digit key: SHA-256 of the configuration's canonical JSON."""
-    canonical = json.dumps(config, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
 def atomic_write(path: Path, write: Callable[[BinaryIO], object]) -> None:

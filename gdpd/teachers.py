@@ -14,8 +14,9 @@ from typing import Any
 
 import pandas as pd
 
-from gdpd.experiment import Preset, teacher_config_dict
-from gdpd.store import ResultStore, config_key
+from gdpd.config import config_key, teacher_config_dict
+from gdpd.presets import Preset
+from gdpd.store import ResultStore
 
 
 def teacher_info(preset: Preset, dataset: str, store: ResultStore) -> dict[str, Any] | None:

@@ -15,7 +15,7 @@ import random
 import time
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Literal, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -23,64 +23,12 @@ import torch.nn.functional as F
 from torch import Tensor
 from tqdm.auto import tqdm
 
+from gdpd.config import LRSchedule, TrainConfig
 from gdpd.methods import Batch, Distiller, Stage
 from gdpd.models import Outputs
 
-LRSchedule = Literal["constant", "per_epoch", "per_batch"]
-Selection = Literal["val_loss", "val_accuracy"]
 LR_MILESTONES = (25, 30, 35)
 LR_GAMMA = 0.5
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Optimisation settings.
-
-    ``lr_schedule``: ``constant``; ``per_epoch`` (MultiStepLR at epochs 25/30/35, gamma 0.5); or ``per_batch``, the
-    released code's quirk of stepping that scheduler every batch, so the rate sits at 1.25e-4 after 35 batches.
-    ``patience``: stop when the validation score has not improved for that many epochs after ``select_from``.
-    ``selection``: the checkpoint kept, among epochs from ``select_from`` (default: the end of the warm-up) on:
-    ``val_loss``, the lowest validation cross-entropy (students, as released); ``val_accuracy``, the highest
-    validation accuracy with ties going to the later epoch (teachers), patience then counting from the last strict
-    improvement.
-    """
-
-    epochs: int = 600
-    warmup_epochs: int = 300
-    patience: int | None = None
-    lr: float = 1e-3
-    weight_decay: float = 1e-5
-    batch_size: int = 64
-    lr_schedule: LRSchedule = "per_batch"
-    selection: Selection = "val_loss"
-    select_from: int | None = None
-
-    @property
-    def first_selectable(self) -> int:
-        """The first epoch whose checkpoint may be kept."""
-        return self.warmup_epochs if self.select_from is None else self.select_from
-
-    def __post_init__(self) -> None:
-        if self.epochs < 1:
-            raise ValueError(f"epochs must be >= 1, got {self.epochs}")
-        if not 0 <= self.warmup_epochs < self.epochs:
-            raise ValueError(
-                f"warmup_epochs must be in [0, epochs) so that a checkpoint can be selected after it; "
-                f"got warmup_epochs={self.warmup_epochs}, epochs={self.epochs}"
-            )
-        if self.patience is not None and self.patience < 1:
-            raise ValueError(f"patience must be >= 1 or None, got {self.patience}")
-        if self.lr_schedule not in ("constant", "per_epoch", "per_batch"):
-            raise ValueError(f"lr_schedule must be constant, per_epoch or per_batch; got {self.lr_schedule!r}")
-        if self.selection not in ("val_loss", "val_accuracy"):
-            raise ValueError(f"selection must be val_loss or val_accuracy; got {self.selection!r}")
-        if self.select_from is not None and not self.warmup_epochs <= self.select_from < self.epochs:
-            raise ValueError(
-                f"select_from (the first epoch a checkpoint may be kept, {self.select_from}) must lie in "
-                f"[warmup_epochs, epochs) = [{self.warmup_epochs}, {self.epochs}); lower it or train for more epochs"
-            )
-        if self.batch_size < 2:
-            raise ValueError(f"batch_size must be >= 2 (BatchNorm layers need two cases), got {self.batch_size}")
 
 
 class Split(NamedTuple):

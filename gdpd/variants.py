@@ -2,7 +2,7 @@
 
 A *variant* is one named setting of a preset (``Preset.variants``, e.g. ``alpha = 0.5`` or ``LSTM3-100 -> LSTM2-32``);
 the ablation presets call the book's own setting ``default``. Every table here reads the frame of a
-:func:`gdpd.report.select_analysis` selection, so it only ever averages complete rows. Scores are x100 as in the paper.
+:func:`gdpd.results.select_analysis` selection, so it only ever averages complete rows. Scores are x100 as in the paper.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from gdpd.report import format_mean_std, labelled
-from gdpd.results import CELL, METHOD_LABELS
+from gdpd.results import CELL, method_label, method_labels, method_order
 
 DEFAULT = "default"
 
@@ -27,7 +27,7 @@ def variant_means(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
     """Rows (variant, earliness), one column per method: the mean over datasets of the seed-mean ``metric`` x100,
     over the datasets whose every method is stored for that variant (complete rows), and ``n_datasets``."""
     cells = _cell_means(frame, metric).unstack("method").dropna()
-    order = [m for m in METHOD_LABELS if m in cells.columns]
+    order = method_order(cells.columns)
     grouped = cells[order].groupby(["variant", "earliness"], sort=False)
     table = grouped.mean()
     table["n_datasets"] = grouped.size()
@@ -97,13 +97,13 @@ def seed_spread(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
     same seeds."""
     cells = frame.groupby(["variant", "dataset", "earliness", "seed", "method"], sort=False)[metric].mean().mul(100)
     cells = cells.unstack("method").dropna()
-    order = [m for m in METHOD_LABELS if m in cells.columns]
+    order = method_order(cells.columns)
     per_seed = cells[order].groupby(["variant", "earliness", "seed"], sort=False).mean()
     grouped = per_seed.groupby(["variant", "earliness"], sort=False)
     table = pd.concat({"mean": grouped.mean(), "std": grouped.std(ddof=1)}, axis=1).swaplevel(axis=1)
     table = table.reindex(columns=pd.MultiIndex.from_product([order, ["mean", "std"]]))
     table[("n_seeds", "")] = grouped.size()
-    return format_mean_std(table.rename(columns=METHOD_LABELS, level=0))
+    return format_mean_std(table.rename(columns=method_labels(), level=0))
 
 
 def variant_cells(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
@@ -136,7 +136,7 @@ def against_default(frame: pd.DataFrame, metric: str, reference: str = DEFAULT) 
     """Every variant against ``reference`` on paired runs, per method and earliness (:func:`paired_differences`),
     methods labelled as in the paper."""
     paired = paired_differences(frame, metric, "variant", reference, within=("method", "earliness"))
-    paired["method"] = paired["method"].replace(METHOD_LABELS)
+    paired["method"] = paired["method"].map(method_label)
     return paired
 
 
@@ -147,8 +147,8 @@ def against_baselines(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
     against_kd = paired_differences(frame[frame["method"].isin(["kd", "gdpd"])], metric, "method", "kd",
                                     within=within)
     paired = pd.concat([against_base, against_kd], ignore_index=True)
-    paired["method"] = paired["method"].map(METHOD_LABELS)
-    paired["reference"] = paired["reference"].map(METHOD_LABELS)
+    paired["method"] = paired["method"].map(method_label)
+    paired["reference"] = paired["reference"].map(method_label)
     return paired
 
 

@@ -23,7 +23,7 @@ def test_replay_agrees_with_fit(monkeypatch):
     import torch
 
     import gdpd.train as train_module
-    from gdpd.methods import MethodConfig, build_distiller
+    from gdpd.methods import build_distiller
     from gdpd.models import LSTMClassifier
 
     losses = [1.0, 0.9, 0.95, 0.7, 0.8, 0.85, 0.9, 0.6, 0.65, 0.66]
@@ -31,7 +31,7 @@ def test_replay_agrees_with_fit(monkeypatch):
     monkeypatch.setattr(train_module, "validation_scores", lambda distiller, val: (next(script), 0.5))
     torch.manual_seed(0)
     x, y = torch.randn(8, 1, 5), torch.arange(8) % 2
-    distiller = build_distiller("base", LSTMClassifier(1, 2, hidden=3, layers=1), 3, MethodConfig())
+    distiller = build_distiller("base", LSTMClassifier(1, 2, hidden=3, layers=1), 3)
     result = fit(distiller, Split(x, y), Split(x, y), TrainConfig(epochs=10, warmup_epochs=2, patience=3,
                                                                     batch_size=4, lr_schedule="constant"), seed=0)
     assert replay(losses, 10, 2, 3) == (result.best_epoch, result.epochs_run)

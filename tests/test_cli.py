@@ -13,12 +13,16 @@ def _run(capsys, *argv):
     return code, captured.out, captured.err
 
 
-def test_methods_lists_the_registry(capsys):
+def test_methods_lists_the_registry_with_labels_citations_and_settings(capsys):
     code, out, _ = _run(capsys, "methods")
     assert code == 0
-    assert out.split() == [
-        "base", "kd", "fitnets", "gdpd", "rkd", "attention", "dkd", "dt2w", "vid", "pkt", "tekap", "ttm",
+    heads = [line.split()[:2] for line in out.splitlines() if not line.startswith(" ")]
+    assert heads == [
+        ["base", "Base"], ["kd", "Base-KD"], ["fitnets", "FitNets"], ["gdpd", "GDPD"], ["rkd", "RKD"],
+        ["attention", "Attention"], ["dkd", "DKD"], ["dt2w", "DT2W"], ["vid", "VID"], ["pkt", "PKT"],
+        ["tekap", "TeKAP"], ["ttm", "TTM"],
     ]
+    assert "Hinton et al." in out and "settings: weight, temperature, alpha, beta" in out
 
 
 def test_run_json_prints_metrics(capsys, tmp_path):
@@ -115,7 +119,9 @@ def test_grid_table_export_and_rerun(capsys, tmp_path):
     assert main(["grid", "--preset", "smoke", "--datasets", "UnitTest", "--results", results, "--threads", "1"]) == 0
     assert "4 computed" in capsys.readouterr().out
     code, out, _ = _run(capsys, "table", "--preset", "smoke", "--results", results)
-    assert code == 0 and "gdpd" in out and "average_rank" in out
+    assert code == 0 and "auc_prc x100" in out and "average_rank" in out
+    assert "Base-KD" in out and " kd " not in out  # labels, and no bare index column
+    assert out.splitlines()[2].split()[:2] == ["method", "earliness"]
     code, out, _ = _run(capsys, "export", str(tmp_path / "aeon"), "--preset", "smoke", "--results", results)
     assert code == 0 and (tmp_path / "aeon" / "classification" / "accuracy" / "GDPD-e0.4_accuracy.csv").exists()
     key = next((tmp_path / "results" / "runs" / "UnitTest").glob("*.json")).stem

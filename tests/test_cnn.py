@@ -9,9 +9,12 @@ import pytest
 import torch
 from torch import nn
 
+from gdpd.architectures import ARCHITECTURES, build_classifier
 from gdpd.cnn import FCN, ConvClassifier, InceptionTime, ResNet, SameConv1d
-from gdpd.experiment import RunConfig, get_preset, run
-from gdpd.models import ARCHITECTURES, Outputs, build_classifier, count_parameters
+from gdpd.experiment import run
+from gdpd.methods import config_from_dict
+from gdpd.models import Outputs, count_parameters
+from gdpd.presets import get_preset
 
 B, C, K = 3, 2, 3
 TINY = {"fcn": (FCN, 4, 3), "resnet": (ResNet, 4, 3), "inception": (InceptionTime, 2, 6)}
@@ -167,4 +170,4 @@ def test_end_to_end_with_convolutional_students_and_teachers(
     )
     record = run(cfg)
     _finite_metrics(record)
-    assert RunConfig.from_dict(record["config"]) == cfg
+    assert config_from_dict(record["config"]) == cfg

@@ -12,15 +12,8 @@ import pytest
 from aeon.datasets import load_from_ts_file, save_to_ts_file
 
 from gdpd import data
-from gdpd.data import (
-    OFFLINE_UCR,
-    OFFLINE_UEA,
-    Dataset,
-    DatasetError,
-    load_dataset,
-    resample,
-    validation_split,
-)
+from gdpd.data import OFFLINE_UCR, OFFLINE_UEA, load_dataset
+from gdpd.dataset import Dataset, DatasetError, resample, validation_split
 
 
 @cache

@@ -24,7 +24,7 @@ from gdpd.early import (
     student_bank,
     threshold_stopping,
 )
-from gdpd.experiment import get_preset
+from gdpd.presets import get_preset
 from gdpd.provenance import recorded_threads
 from gdpd.store import ResultStore
 

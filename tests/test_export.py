@@ -35,3 +35,10 @@ def test_aeon_reads_the_export(tmp_path, frame):
     assert auroc["Base-e0.4"]["UnitTest"] == pytest.approx(frame.query(
         "method == 'base' and dataset == 'UnitTest' and seed == 1")["roc_auc"].item())
     assert (tmp_path / "classification" / "auprc" / "GDPD-e0.4_auprc.csv").exists()
+
+
+def test_a_preset_of_several_settings_gives_one_estimator_per_setting(tmp_path, frame):
+    settings = pd.concat([frame.assign(variant="default"), frame.assign(variant="alpha=0.5")])
+    written = {path.name for path in export_aeon(settings, tmp_path)}
+    assert {"GDPD-e0.4-default_accuracy.csv", "GDPD-e0.4-alpha=0.5_accuracy.csv"} <= written
+    assert estimator_name("gdpd", 0.4, "LSTM3-100 -> LSTM2-32") == "GDPD-e0.4-LSTM3-100_-_LSTM2-32"

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from gdpd.experiment import get_preset
 from gdpd.grid import distinct_teachers, run_grid
+from gdpd.presets import get_preset
 from gdpd.store import ResultStore
 
 SMOKE = get_preset("smoke")

@@ -17,8 +17,7 @@ from gdpd.inspection import (
     sample_prior,
     teacher_latents,
 )
-from gdpd.methods import MethodConfig
-from gdpd.methods.gdpd import HintSampler
+from gdpd.methods.gdpd import GDPDSettings, HintSampler
 from gdpd.prior import DiffusionPrior, TeacherAutoencoder
 
 
@@ -55,7 +54,7 @@ def test_sample_prior_is_seeded_and_shaped() -> None:
 
 def test_draw_hints_matches_sampler_and_keeps_global_rng() -> None:
     torch.manual_seed(0)
-    sampler = HintSampler(8, MethodConfig())
+    sampler = HintSampler(8, GDPDSettings())
     z = torch.randn(3, 8)
     before = torch.random.get_rng_state()
     draw = draw_hints(sampler, z, per_series=4, seed=5)

@@ -8,8 +8,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gdpd.methods import METHODS, Batch, MethodConfig, Stage, build_distiller
+from gdpd.methods import METHODS, Batch, Stage, build_distiller
 from gdpd.methods.fitnets import hint_loss
+from gdpd.methods.gdpd import GDPDSettings
 from gdpd.methods.kd import hinton_kd
 from gdpd.models import LSTMClassifier, Outputs
 
@@ -28,7 +29,7 @@ def batch() -> Batch:
 def make(name: str, **config) -> nn.Module:
     torch.manual_seed(1)
     student = LSTMClassifier(in_channels=1, n_classes=3, hidden=8, layers=1)
-    return build_distiller(name, student, 8, MethodConfig(**config))
+    return build_distiller(name, student, 8, METHODS[name].Settings(**config) if name in METHODS else None)
 
 
 def run(distiller: nn.Module, batch: Batch, stage: Stage) -> dict[str, torch.Tensor]:
@@ -60,6 +61,18 @@ def test_registry_names() -> None:
     assert {name: cls.name for name, cls in METHODS.items()} == {name: name for name in METHODS}
     assert METHODS["base"].needs_teacher is False
     assert all(METHODS[n].needs_teacher for n in ("kd", "fitnets", "gdpd"))
+    assert [cls.label for cls in METHODS.values()][:4] == ["Base", "Base-KD", "FitNets", "GDPD"]
+    assert all(cls.description and cls.citation for cls in METHODS.values())
+
+
+def test_each_method_reads_only_its_own_settings() -> None:
+    assert METHODS["base"].Settings.names() == ()
+    assert METHODS["fitnets"].Settings.names() == ("weight",)
+    assert METHODS["dkd"].Settings.names() == ("weight", "temperature", "alpha", "beta")
+    assert METHODS["rkd"].Settings.names() == ("weight", "distance_weight", "angle_weight")
+    assert {"samples", "hinton", "ddim_steps"} <= set(METHODS["gdpd"].Settings.names())
+    with pytest.raises(TypeError, match="reads GDPDSettings"):
+        build_distiller("gdpd", LSTMClassifier(1, 3, hidden=8, layers=1), 8, METHODS["kd"].Settings())
 
 
 def test_build_distiller_unknown_lists_methods() -> None:
@@ -80,11 +93,11 @@ def test_build_distiller_unknown_lists_methods() -> None:
 )
 def test_method_config_validation(config, field) -> None:
     with pytest.raises(ValueError, match=field):
-        MethodConfig(**config)
+        GDPDSettings(**config)
 
 
 def test_method_config_accepts_alpha_endpoints() -> None:
-    assert MethodConfig(alpha=0.0).alpha == 0.0 and MethodConfig(alpha=1.0).alpha == 1.0
+    assert GDPDSettings(alpha=0.0).alpha == 0.0 and GDPDSettings(alpha=1.0).alpha == 1.0
 
 
 # Hinton KD.
@@ -349,7 +362,7 @@ def test_gdpd_diagnostics(batch) -> None:
 def test_gdpd_dps_conditioning_trains_and_has_no_alpha_adapter():
     torch.manual_seed(0)
     student = LSTMClassifier(in_channels=1, n_classes=3, hidden=8, layers=1)
-    distiller = build_distiller("gdpd", student, 8, MethodConfig(conditioning="dps", guidance_scale=0.1))
+    distiller = build_distiller("gdpd", student, 8, GDPDSettings(conditioning="dps", guidance_scale=0.1))
     assert distiller.sampler.alpha_adapter is None
     x, y = torch.randn(6, 1, 10), torch.tensor([0, 1, 2, 0, 1, 2])
     teacher = Outputs(torch.randn(6, 3), torch.randn(6, 8), torch.randn(6, 10, 8))
@@ -362,9 +375,9 @@ def test_gdpd_dps_conditioning_trains_and_has_no_alpha_adapter():
 
 def test_dps_conditioning_rejects_a_fixed_alpha():
     with pytest.raises(ValueError, match="alpha"):
-        MethodConfig(conditioning="dps", alpha=0.5)
+        GDPDSettings(conditioning="dps", alpha=0.5)
     with pytest.raises(ValueError, match="conditioning"):
-        MethodConfig(conditioning="guess")
+        GDPDSettings(conditioning="guess")
 
 
 def test_gdpd_joint_prior_keeps_the_prior_losses_after_warmup():
@@ -372,6 +385,6 @@ def test_gdpd_joint_prior_keeps_the_prior_losses_after_warmup():
     student = LSTMClassifier(in_channels=1, n_classes=3, hidden=8, layers=1)
     x, y = torch.randn(6, 1, 10), torch.tensor([0, 1, 2, 0, 1, 2])
     teacher = Outputs(torch.randn(6, 3), torch.randn(6, 8), torch.randn(6, 10, 8))
-    joint = build_distiller("gdpd", student, 8, MethodConfig(joint_prior=True))
+    joint = build_distiller("gdpd", student, 8, GDPDSettings(joint_prior=True))
     assert set(joint(Batch(x, y, teacher), Stage(5, warmup=False))) == {"ce", "diffusion", "reconstruction", "hint"}
     assert set(joint(Batch(x, y, teacher), Stage(0, warmup=True))) == {"ce", "diffusion", "reconstruction"}

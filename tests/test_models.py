@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from gdpd.models import LSTMClassifier, Outputs, build_classifier, count_parameters, predict_outputs
+from gdpd.architectures import build_classifier
+from gdpd.models import LSTMClassifier, Outputs, count_parameters, predict_outputs
 
 B, C, L, H, K = 5, 2, 7, 8, 3
 

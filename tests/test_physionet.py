@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gdpd.data import Dataset, DatasetError, validation_split
+from gdpd.dataset import Dataset, DatasetError, validation_split
 from gdpd.physionet import (
     PHYSIONET_VARIABLES,
     class_balance,
@@ -240,7 +240,8 @@ def test_single_set_split_is_stratified_seeded_and_deterministic(tmp_path):
     # A smoke-sized LSTM student accepts the prefix (one forward pass, no training).
     import torch
 
-    from gdpd.models import build_classifier, predict_outputs
+    from gdpd.architectures import build_classifier
+    from gdpd.models import predict_outputs
 
     model = build_classifier("lstm", ds.n_channels, ds.n_classes, hidden=16, layers=1)
     out = predict_outputs(model, torch.from_numpy(p))
@@ -307,7 +308,7 @@ def test_the_name_loads_from_the_data_folder_or_says_where_to_put_the_files(tmp_
     from gdpd.cli import main
 
     monkeypatch.setattr(data, "PHYSIONET_DIR", tmp_path / "absent")
-    with pytest.raises(data.DatasetError, match="physionet.org/content/challenge-2012"):
+    with pytest.raises(DatasetError, match="physionet.org/content/challenge-2012"):
         data.load_dataset("PhysioNet2012")
     assert main(["run", "--dataset", "PhysioNet2012", "--earliness", "0.5", "--method", "base", "--preset", "smoke",
                  "--results", str(tmp_path / "results")]) == 2

@@ -5,8 +5,11 @@ from dataclasses import replace
 
 import pytest
 
-from gdpd.experiment import RunConfig, get_preset, run
-from gdpd.report import cell_means, select_analysis, table1
+from gdpd.experiment import run
+from gdpd.methods import config_from_dict
+from gdpd.presets import get_preset
+from gdpd.report import cell_means, table1
+from gdpd.results import select_analysis
 from gdpd.store import ResultStore
 
 SMOKE = get_preset("smoke")
@@ -53,7 +56,7 @@ def test_stored_record_is_reused_not_retrained(store):
 
 def test_config_roundtrip_through_json():
     config = SMOKE.config("GunPoint", 0.4, "gdpd", 3, alpha=0.5, samples=2, prefix_mode="truncate")
-    assert RunConfig.from_dict(json.loads(json.dumps(config.to_dict()))) == config
+    assert config_from_dict(json.loads(json.dumps(config.to_dict()))) == config
 
 
 def test_truncate_prefix_runs(store):
@@ -78,7 +81,7 @@ def test_keys_ignore_options_left_at_their_defaults():
     compact = config.to_dict()
     assert "prefix_mode" not in compact and "architecture" not in compact
     assert {"dataset", "earliness", "method", "seed"} <= set(compact)
-    assert RunConfig.from_dict(config.full_dict()) == config
+    assert config_from_dict(config.full_dict()) == config
     assert SMOKE.config("GunPoint", 0.4, "gdpd", 1, samples=2).key() != config.key()
 
 
@@ -93,7 +96,7 @@ def test_channel_partial_student_on_multivariate_data():
 
 
 def test_every_preset_grid_has_unique_keys():
-    from gdpd.experiment import PRESETS
+    from gdpd.presets import PRESETS
 
     for preset in PRESETS.values():
         keys = [config.key() for config in preset.grid()]
@@ -101,18 +104,19 @@ def test_every_preset_grid_has_unique_keys():
 
 
 def test_ablation_default_arms_are_the_book_runs():
-    from gdpd.experiment import ABLATIONS
+    from gdpd.presets import ABLATIONS
 
     book = {config.key() for config in get_preset("book").grid()}
     for preset in ABLATIONS.values():
         defaults = [config for label, config in preset.labelled_grid() if label == "default"]
-        assert defaults and all(config.key() in book for config in defaults if config.method_config.weight == 1.0)
+        lambda_one = [config for config in defaults if getattr(config.method_config, "weight", 1.0) == 1.0]
+        assert lambda_one and all(config.key() in book for config in lambda_one)
         arms = {label for label, _ in preset.labelled_grid()}
         assert len(arms) == len(preset.variants)
 
 
 def test_variants_override_method_and_training_fields():
-    from gdpd.experiment import ABLATIONS
+    from gdpd.presets import ABLATIONS
 
     arms = dict(ABLATIONS["ablation-warmup"].labelled_grid()[:5])
     assert arms["warm-up 0"].train.warmup_epochs == 0

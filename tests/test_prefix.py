@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gdpd.data import DatasetError
+from gdpd.dataset import DatasetError
 from gdpd.prefix import make_prefix, prefix_length
 
 X = np.arange(10, dtype=np.float32).reshape(1, 1, 10)

@@ -2,7 +2,7 @@
 
 import json
 
-from gdpd.experiment import ABLATION_DATASETS, ABLATION_TEACHER_VAL_LOSS, get_preset
+from gdpd.presets import ABLATION_DATASETS, ABLATION_TEACHER_VAL_LOSS, get_preset
 from gdpd.store import ResultStore
 
 
@@ -12,7 +12,7 @@ def test_ablation_datasets_are_the_book_datasets_with_a_confident_teacher_on_val
     against the protocol-1 teachers, found through the legacy index's book records."""
     import pandas as pd
 
-    from gdpd.report import LEGACY_INDEX
+    from gdpd.results import LEGACY_INDEX
 
     book = get_preset("book")
     store = ResultStore()
@@ -29,7 +29,8 @@ def test_ablation_datasets_are_the_book_datasets_with_a_confident_teacher_on_val
 def test_schedule_datasets_are_the_book_datasets_with_more_than_one_batch_per_epoch():
     import torch
 
-    from gdpd.experiment import SCHEDULE_DATASETS, prepare
+    from gdpd.experiment import prepare
+    from gdpd.presets import SCHEDULE_DATASETS
 
     book = get_preset("book")
     batch = book.student.batch_size

@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gdpd import report
-from gdpd.experiment import get_preset
-from gdpd.store import ResultStore
+from gdpd import report, results
+from gdpd.config import PROTOCOL_VERSION
+from gdpd.presets import get_preset
+from gdpd.store import DEFAULT_ROOT, ResultStore
 
 METHODS = ("base", "kd", "fitnets", "gdpd")
 
@@ -59,7 +60,7 @@ def hand_frame(store):
 
 
 def test_empty_store_selects_nothing(tmp_path, preset):
-    selection = report.select_analysis(ResultStore(tmp_path), preset)
+    selection = results.select_analysis(ResultStore(tmp_path), preset)
     assert selection.empty and selection.rule == "none" and selection.n_stored == 0
     assert selection.n_grid == 32
     assert report.coverage(selection)["stored"].sum() == 0
@@ -71,7 +72,7 @@ def test_complete_seeds_rule_and_table1_equal_hand_means(tmp_path, preset):
     store = ResultStore(tmp_path)
     partial = [c for c in all_cells(preset, (24,)) if not (c[0] == "UnitTest" and c[2] == "gdpd")]
     fill(store, preset, all_cells(preset, (1,)) + partial)
-    selection = report.select_analysis(store, preset)
+    selection = results.select_analysis(store, preset)
     assert selection.rule == "complete seeds" and selection.complete_seeds == (1,)
     assert set(selection.frame["seed"]) == {1} and len(selection.frame) == 16
 
@@ -100,7 +101,7 @@ def test_complete_blocks_rule_keeps_only_rows_with_every_method(tmp_path, preset
     cells = all_cells(preset, (1, 24))
     dropped = [("UnitTest", 0.8, "kd", 1), ("GunPoint", 0.4, "base", 24)]
     fill(store, preset, [c for c in cells if c not in dropped])
-    selection = report.select_analysis(store, preset)
+    selection = results.select_analysis(store, preset)
     assert selection.rule == "complete blocks" and selection.complete_seeds == ()
     blocks = set(map(tuple, selection.frame[["dataset", "earliness", "seed"]].drop_duplicates().to_numpy()))
     assert ("UnitTest", 0.8, 1) not in blocks and ("GunPoint", 0.4, 24) not in blocks
@@ -150,7 +151,7 @@ def test_complete_blocks_rule_keeps_only_rows_with_every_method(tmp_path, preset
 def test_side_by_side_with_the_paper(tmp_path, preset):
     store = ResultStore(tmp_path)
     fill(store, preset, all_cells(preset, (1,)))
-    selection = report.select_analysis(store, preset)
+    selection = results.select_analysis(store, preset)
     paper = pd.DataFrame({"earliness": [0.4, 0.4, 0.4, 0.4, 0.6], "method": list(METHODS) + ["gdpd"],
                           "mean": [1.0, 2.0, 3.0, 4.0, 5.0], "average_rank": [np.nan, np.nan, np.nan, 1.5, 1.0],
                           "top1": [np.nan, np.nan, np.nan, 3, 2]})
@@ -171,7 +172,7 @@ def test_side_by_side_with_the_paper(tmp_path, preset):
 def test_teacher_and_cost_tables(tmp_path, preset):
     store = ResultStore(tmp_path)
     fill(store, preset, all_cells(preset, (1,)))
-    frame = report.select_analysis(store, preset).frame
+    frame = results.select_analysis(store, preset).frame
     teachers = report.teacher_table(frame, {"GunPoint": 2, "UnitTest": 2})
     assert teachers.loc["UnitTest", "teacher_auc_prc"] == pytest.approx(60.0)
     assert teachers.loc["GunPoint", "chance_auc_prc"] == pytest.approx(50.0)
@@ -200,8 +201,8 @@ def test_weights_chosen_on_validation_or_on_test(tmp_path, preset):
             config = weighted.config(dataset, earliness, method, seed, weight=weight)
             record = fake_record(weighted, dataset, earliness, method, seed, rng)
             store.put({**record, "key": config.key(), "config": config.to_dict()})
-    on_val = report.select_analysis(store, weighted).frame
-    on_test = report.select_analysis(store, weighted, select_by="auc_prc").frame
+    on_val = results.select_analysis(store, weighted).frame
+    on_test = results.select_analysis(store, weighted, select_by="auc_prc").frame
     assert len(on_val) == len(on_test) == 16
     hand = hand_frame(store).assign(weight=[r["config"].get("method_config", {}).get("weight", 1.0)
                                             for r in store.records()])
@@ -218,7 +219,7 @@ def test_weights_chosen_on_validation_or_on_test(tmp_path, preset):
 def test_history_frame_reads_each_runs_epochs(tmp_path, preset):
     store = ResultStore(tmp_path)
     fill(store, preset, all_cells(preset, (1,)))
-    frame = report.select_analysis(store, preset).frame
+    frame = results.select_analysis(store, preset).frame
     history = report.history_frame(store, frame, "val_loss")
     assert len(history) == len(frame)  # one epoch per fake record
     assert (history["val_loss"] == 1.0).all() and set(history["key"]) == set(frame["key"])
@@ -227,9 +228,17 @@ def test_history_frame_reads_each_runs_epochs(tmp_path, preset):
 
 def test_coverage_note_names_the_counts_and_the_rule(tmp_path, preset):
     store = ResultStore(tmp_path)
-    empty = report.coverage_note(report.select_analysis(store, preset), preset)
+    empty = report.coverage_note(results.select_analysis(store, preset), preset)
     assert "**0 of the 32 cells**" in empty and "gdpd grid --preset smoke" in empty
     fill(store, preset, all_cells(preset, (1,)))
-    note = report.coverage_note(report.select_analysis(store, preset), preset)
+    note = report.coverage_note(results.select_analysis(store, preset), preset)
     assert "**16 of the 32 cells**" in note and "*complete seeds*" in note and "4 complete" in note
     assert "16 runs on cpu:" in note
+
+
+def test_every_stored_record_reads():
+    """Records of every protocol version read from their stored dicts: protocol 1 cannot be rerun, but renders."""
+    files = list((DEFAULT_ROOT / "runs").glob("*/*.json"))
+    frame = results.records_frame(ResultStore(DEFAULT_ROOT))
+    assert len(frame) == len(files) > 0
+    assert set(frame["protocol"]) <= {1, PROTOCOL_VERSION}

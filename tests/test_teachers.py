@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from gdpd.experiment import get_preset, run
+from gdpd.experiment import run
+from gdpd.presets import get_preset
 from gdpd.store import ResultStore
 from gdpd.teachers import candidates, curves, teacher_info, teachers
 

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 import gdpd.train as train_module
-from gdpd.methods import MethodConfig, build_distiller
+from gdpd.methods import METHODS, build_distiller
 from gdpd.models import LSTMClassifier, Outputs
 from gdpd.train import Split, TrainConfig, batch_indices, fit, validation_scores
 
@@ -27,7 +27,7 @@ def splits(n_train: int = 16, n_val: int = 6, teacher: bool = False) -> tuple[Sp
 
 def distiller(method: str = "base", **config):
     torch.manual_seed(1)
-    return build_distiller(method, LSTMClassifier(1, 3, hidden=4, layers=1), 4, MethodConfig(**config))
+    return build_distiller(method, LSTMClassifier(1, 3, hidden=4, layers=1), 4, METHODS[method].Settings(**config))
 
 
 def state(module: torch.nn.Module) -> dict[str, torch.Tensor]:

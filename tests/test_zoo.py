@@ -11,8 +11,8 @@ import pytest
 import torch
 from torch import Tensor
 
-from gdpd.experiment import get_preset, run
-from gdpd.methods import Batch, MethodConfig, Stage, build_distiller
+from gdpd.experiment import run
+from gdpd.methods import METHODS, Batch, Stage, build_distiller
 from gdpd.methods.attention import attention_loss
 from gdpd.methods.dkd import dkd_loss, warmup_factor
 from gdpd.methods.dt2w import soft_dtw
@@ -23,6 +23,7 @@ from gdpd.methods.tekap import tekap_loss
 from gdpd.methods.ttm import ttm_loss
 from gdpd.methods.vid import vid_loss
 from gdpd.models import LSTMClassifier, Outputs
+from gdpd.presets import get_preset
 from gdpd.store import ResultStore
 
 ZOO = ("rkd", "attention", "dkd", "dt2w", "vid", "pkt", "tekap", "ttm")
@@ -305,7 +306,7 @@ def test_vid_variance_starts_near_five() -> None:
 def make(name: str, teacher_dim: int = 12, **config: float) -> torch.nn.Module:
     torch.manual_seed(1)
     student = LSTMClassifier(in_channels=1, n_classes=3, hidden=8, layers=1)
-    return build_distiller(name, student, teacher_dim, MethodConfig(**config))
+    return build_distiller(name, student, teacher_dim, METHODS[name].Settings(**config))
 
 
 def student_batch(prefix: int, teacher_dim: int) -> Batch:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch.nn.functional as F
 from torch import Tensor
 
-from gdpd.methods._base import Distiller, Stage, register
+from gdpd.methods._base import Distiller, Stage
 from gdpd.models import Outputs
 
 
@@ -23,7 +23,6 @@ def attention_loss(student_sequence: Tensor, teacher_sequence: Tensor) -> Tensor
     return F.mse_loss(attention_map(student_sequence), attention_map(teacher_sequence[:, : student_sequence.shape[1]]))
 
 
-@register
 class Attention(Distiller):
     """``L = CE(s, y) + lambda * MSE(a_s, a_t)`` on the hidden sequences' temporal attention maps.
 
@@ -32,6 +31,9 @@ class Attention(Distiller):
     """
 
     name = "attention"
+    label = "Attention"
+    description = "attention transfer over time: the hidden sequences' normalised energy per time step"
+    citation = 'Zagoruyko & Komodakis, "Paying More Attention to Attention", ICLR 2017'
 
     def term(self, student: Outputs, teacher: Outputs, stage: Stage) -> Tensor:
         return attention_loss(student.sequence, teacher.sequence)

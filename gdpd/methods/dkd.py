@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from gdpd.methods._base import Batch, Distiller, Stage, register
+from gdpd.config import SoftTargetSettings, setting
+from gdpd.methods._base import Batch, Distiller, Stage
 from gdpd.models import Outputs
 
 ALPHA, BETA, WARMUP_EPOCHS = 1.0, 8.0, 20
+
+
+@dataclass(frozen=True)
+class DKDSettings(SoftTargetSettings):
+    """The weights of DKD's two terms, the original paper's ``alpha = 1`` and ``beta = 8`` by default."""
+
+    alpha: float = setting(ALPHA, "the weight alpha of the target-class term TCKD")
+    beta: float = setting(BETA, "the weight beta of the non-target-class term NCKD")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.alpha < 0 or self.beta < 0:
+            raise ValueError(f"DKD's alpha and beta must be >= 0, got alpha={self.alpha}, beta={self.beta}")
 
 
 def _binary_log_probs(logits: Tensor, target_mask: Tensor) -> Tensor:
@@ -20,11 +36,13 @@ def _binary_log_probs(logits: Tensor, target_mask: Tensor) -> Tensor:
     return torch.stack([log_target, log_other], dim=1)
 
 
-def dkd_loss(student_logits: Tensor, teacher_logits: Tensor, y: Tensor, temperature: float) -> Tensor:
+def dkd_loss(student_logits: Tensor, teacher_logits: Tensor, y: Tensor, temperature: float, alpha: float = ALPHA,
+             beta: float = BETA) -> Tensor:
     """``alpha * TCKD + beta * NCKD``, both ``T^2 * KL(teacher || student)`` averaged over the batch.
 
     TCKD compares the binary target / non-target probabilities, NCKD the distributions among the non-target classes
-    (the target logit pushed down by 1000 before the softmax, as in mdistiller). ``alpha = 1``, ``beta = 8``.
+    (the target logit pushed down by 1000 before the softmax, as in mdistiller). The original's ``alpha = 1``,
+    ``beta = 8`` by default.
     """
     target_mask = F.one_hot(y, student_logits.shape[1]).bool()
     s, t = student_logits / temperature, teacher_logits / temperature
@@ -32,7 +50,7 @@ def dkd_loss(student_logits: Tensor, teacher_logits: Tensor, y: Tensor, temperat
                     reduction="batchmean", log_target=True)
     nckd = F.kl_div(F.log_softmax(s - 1000.0 * target_mask, dim=1), F.log_softmax(t - 1000.0 * target_mask, dim=1),
                     reduction="batchmean", log_target=True)
-    return temperature**2 * (ALPHA * tckd + BETA * nckd)
+    return temperature**2 * (alpha * tckd + beta * nckd)
 
 
 def warmup_factor(epoch: int) -> float:
@@ -40,15 +58,20 @@ def warmup_factor(epoch: int) -> float:
     return min(epoch / WARMUP_EPOCHS, 1.0)
 
 
-@register
 class DKD(Distiller):
-    """``L = CE(s, y) + lambda * min(epoch / 20, 1) * (TCKD + 8 * NCKD)`` with ``T = 2``."""
+    """``L = CE(s, y) + lambda * min(epoch / 20, 1) * (alpha * TCKD + beta * NCKD)`` with ``T = 2``, ``alpha = 1``,
+    ``beta = 8``."""
 
     name = "dkd"
-    settings = ("weight", "temperature")
+    label = "DKD"
+    description = "decoupled soft targets: the target-class and non-target-class terms of KD, weighted apart"
+    citation = 'Zhao et al., "Decoupled Knowledge Distillation", CVPR 2022'
+    Settings = DKDSettings
 
     def losses(self, student: Outputs, batch: Batch, stage: Stage) -> dict[str, Tensor]:
         assert batch.teacher is not None
-        weight = self.config.weight * warmup_factor(stage.epoch)
-        term = dkd_loss(student.logits, batch.teacher.logits, batch.y, self.config.temperature)
+        settings = self.settings
+        weight = settings.weight * warmup_factor(stage.epoch)
+        term = dkd_loss(student.logits, batch.teacher.logits, batch.y, settings.temperature, settings.alpha,
+                        settings.beta)
         return {**self.task_loss(student.logits, batch.y), "dkd": weight * term}

@@ -6,7 +6,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from gdpd.methods._base import Distiller, MethodConfig, Stage, register
+from gdpd.config import MethodSettings
+from gdpd.methods._base import Distiller, Stage
 from gdpd.models import Classifier, Outputs
 
 GAMMA = 1.2
@@ -40,7 +41,6 @@ def soft_dtw(x: Tensor, y: Tensor, gamma: float = GAMMA) -> Tensor:
     return last[:, n]
 
 
-@register
 class DT2W(Distiller):
     """Warm-up: CE only; then ``L = CE(s, y) + lambda * mean_b SDTW_gamma(h_s, h_t[:, :, S])``, ``gamma = 1.2``.
 
@@ -51,9 +51,13 @@ class DT2W(Distiller):
     """
 
     name = "dt2w"
+    label = "DT2W"
+    description = "soft-DTW alignment of the student's hidden sequence with a channel subset of the teacher's"
+    citation = ('soft-DTW: Cuturi & Blondel, "Soft-DTW: a Differentiable Loss Function for Time-Series", '
+                "ICML 2017")
 
-    def __init__(self, student: Classifier, teacher_dim: int, config: MethodConfig) -> None:
-        super().__init__(student, teacher_dim, config)
+    def __init__(self, student: Classifier, teacher_dim: int, settings: MethodSettings) -> None:
+        super().__init__(student, teacher_dim, settings)
         if teacher_dim < student.feature_dim:
             raise ValueError(
                 f"dt2w subsamples the teacher's {teacher_dim} channels to the student's {student.feature_dim}; "

@@ -5,7 +5,8 @@ from __future__ import annotations
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from gdpd.methods._base import Batch, Distiller, MethodConfig, Stage, register
+from gdpd.config import MethodSettings
+from gdpd.methods._base import Batch, Distiller, Stage
 from gdpd.models import Classifier, Outputs
 
 
@@ -17,14 +18,16 @@ def hint_loss(regressed: Tensor, teacher_sequence: Tensor) -> Tensor:
     return F.mse_loss(regressed, teacher_sequence[:, : regressed.shape[1]])
 
 
-@register
 class FitNets(Distiller):
     """Warm-up: only ``lambda * MSE(W h_s, h_t)`` on per-step hidden states (``W`` a 1x1 regressor); then CE only."""
 
     name = "fitnets"
+    label = "FitNets"
+    description = "hints: the student's hidden states regressed onto the teacher's, then trained on its task alone"
+    citation = 'Romero et al., "FitNets: Hints for Thin Deep Nets", ICLR 2015'
 
-    def __init__(self, student: Classifier, teacher_dim: int, config: MethodConfig) -> None:
-        super().__init__(student, teacher_dim, config)
+    def __init__(self, student: Classifier, teacher_dim: int, settings: MethodSettings) -> None:
+        super().__init__(student, teacher_dim, settings)
         self.regressor = nn.Linear(student.feature_dim, teacher_dim)
         bound = 1.0 / student.feature_dim
         nn.init.uniform_(self.regressor.weight, -bound, bound)
@@ -34,4 +37,4 @@ class FitNets(Distiller):
         if not stage.warmup:
             return self.task_loss(student.logits, batch.y)
         assert batch.teacher is not None
-        return {"hint": self.config.weight * hint_loss(self.regressor(student.sequence), batch.teacher.sequence)}
+        return {"hint": self.settings.weight * hint_loss(self.regressor(student.sequence), batch.teacher.sequence)}

@@ -13,14 +13,55 @@ the gradient of the hint loss, which flows through every sampler step into the s
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Literal
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from gdpd.methods._base import Batch, Distiller, MethodConfig, Stage, register
+from gdpd.config import SoftTargetSettings, setting
+from gdpd.methods._base import Batch, Distiller, Stage
 from gdpd.methods.kd import hinton_kd
 from gdpd.models import Classifier, Outputs
-from gdpd.prior import AlphaAdapter, DiffusionPrior, TeacherAutoencoder, measurement_guidance, noise_fusion
+from gdpd.prior import (
+    AlphaAdapter,
+    DiffusionPrior,
+    TeacherAutoencoder,
+    ddim_timesteps,
+    measurement_guidance,
+    noise_fusion,
+)
+
+
+@dataclass(frozen=True)
+class GDPDSettings(SoftTargetSettings):
+    """GDPD's settings beside lambda (and ``T``, which only the released script's Hinton term reads)."""
+
+    samples: int = setting(1, "hint samples J drawn per student feature and step")
+    alpha: float | None = setting(None, "a fixed fusion weight in [0, 1] instead of the learned per-sample one")
+    hinton: bool = setting(False, "add the released script's Hinton KD term in both stages")
+    ddim_start: int = setting(400, "the DDIM start step of the reverse process (of 1,000)")
+    ddim_steps: int = setting(5, "the number of DDIM steps")
+    conditioning: Literal["fusion", "dps"] = setting(
+        "fusion", "fusion: start from the noise fusion of the projected student feature (the paper); dps: from pure "
+        "noise with likelihood guidance (Chung et al., ICLR 2023)")
+    guidance_scale: float = setting(1.0, "the guidance step size of --conditioning dps")
+    joint_prior: bool = setting(False, "keep training the prior on its denoising loss after the warm-up")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.samples < 1:
+            raise ValueError(f"samples (J) must be >= 1, got {self.samples}")
+        if self.alpha is not None and not 0 <= self.alpha <= 1:
+            raise ValueError(f"a fixed alpha must be in [0, 1], got {self.alpha}; pass None to learn it")
+        if self.conditioning not in ("fusion", "dps"):
+            raise ValueError(f"conditioning must be 'fusion' or 'dps', got {self.conditioning!r}")
+        if self.conditioning == "dps" and self.alpha is not None:
+            raise ValueError(
+                "a fixed alpha applies to the noise-fusion start only; drop --alpha with --conditioning dps"
+            )
+        ddim_timesteps(self.ddim_start, self.ddim_steps)  # fail at configuration time, not epochs into training
 
 
 class HintSampler(nn.Module):
@@ -30,12 +71,12 @@ class HintSampler(nn.Module):
     (Chung et al., ICLR 2023): the alternative a reviewer asked about.
     """
 
-    def __init__(self, width: int, config: MethodConfig) -> None:
+    def __init__(self, width: int, settings: GDPDSettings) -> None:
         super().__init__()
-        self.config = config
+        self.settings = settings
         self.prior = DiffusionPrior(width)
         self.trans = nn.Linear(width, width)
-        learned_alpha = config.alpha is None and config.conditioning == "fusion"
+        learned_alpha = settings.alpha is None and settings.conditioning == "fusion"
         self.alpha_adapter = AlphaAdapter(width) if learned_alpha else None
         self.proj = nn.Sequential(nn.Linear(width, width), nn.BatchNorm1d(width))
 
@@ -43,7 +84,7 @@ class HintSampler(nn.Module):
         """Per-sample fusion weight, shape ``(B, 1)``; 0 under DPS conditioning, which starts from pure noise."""
         if self.alpha_adapter is not None:
             return self.alpha_adapter(measurement)
-        fixed = 0.0 if self.config.conditioning == "dps" else float(self.config.alpha)
+        fixed = 0.0 if self.settings.conditioning == "dps" else float(self.settings.alpha)
         return measurement.new_full((measurement.shape[0], 1), fixed)
 
     def forward(self, z_student: Tensor) -> tuple[Tensor, Tensor, Tensor]:
@@ -52,43 +93,45 @@ class HintSampler(nn.Module):
         alpha = self.alpha(measurement)
         start = noise_fusion(measurement, alpha, torch.randn_like(measurement))
         guidance = None
-        if self.config.conditioning == "dps":
-            guidance = measurement_guidance(measurement, self.config.guidance_scale)
-        hint = self.proj(self.prior.sample(start, self.config.ddim_start, self.config.ddim_steps, guidance))
+        if self.settings.conditioning == "dps":
+            guidance = measurement_guidance(measurement, self.settings.guidance_scale)
+        hint = self.proj(self.prior.sample(start, self.settings.ddim_start, self.settings.ddim_steps, guidance))
         return hint, alpha, measurement
 
 
-@register
 class GDPD(Distiller):
     """Warm-up: ``CE + lambda (L_diff + L_rec)``; then ``CE + lambda * mean_j CE(head(z_hat_j), y)``.
 
-    ``config.hinton`` adds ``lambda * T^2 KL`` in both stages, as the released main script does;
-    ``config.joint_prior`` keeps ``lambda (L_diff + L_rec)`` after the warm-up too (an ablation, not the paper).
+    ``settings.hinton`` adds ``lambda * T^2 KL`` in both stages, as the released main script does;
+    ``settings.joint_prior`` keeps ``lambda (L_diff + L_rec)`` after the warm-up too (an ablation, not the paper).
     """
 
     name = "gdpd"
-    settings = ("weight", "temperature", "samples", "alpha", "hinton", "ddim_start", "ddim_steps", "conditioning",
-                "guidance_scale", "joint_prior")
+    label = "GDPD"
+    description = "hints sampled from a diffusion prior over the teacher's features, classified by the student's head"
+    citation = ('"Generative Diffusion Prior Distillation for Long-Context Knowledge Transfer", ICLR 2026 '
+                "(arXiv 2605.11414)")
+    Settings = GDPDSettings
 
-    def __init__(self, student: Classifier, teacher_dim: int, config: MethodConfig) -> None:
-        super().__init__(student, teacher_dim, config)
+    def __init__(self, student: Classifier, teacher_dim: int, settings: GDPDSettings) -> None:
+        super().__init__(student, teacher_dim, settings)
         width = student.feature_dim
         self.autoencoder = TeacherAutoencoder(teacher_dim, width)
-        self.sampler = HintSampler(width, config)
+        self.sampler = HintSampler(width, settings)
 
     def hint_loss(self, z_student: Tensor, y: Tensor) -> Tensor:
         """``mean_j CE(head(z_hat_j), y)``: the J samples run as one batch of ``J * B``."""
-        j = self.config.samples
+        j = self.settings.samples
         hint, _, _ = self.sampler(z_student.repeat(j, 1))
         return F.cross_entropy(self.student.head(hint), y.repeat(j))
 
     def losses(self, student: Outputs, batch: Batch, stage: Stage) -> dict[str, Tensor]:
         assert batch.teacher is not None
-        w = self.config.weight
+        w = self.settings.weight
         terms = self.task_loss(student.logits, batch.y)
-        if self.config.hinton:
-            terms["kd"] = w * hinton_kd(student.logits, batch.teacher.logits, self.config.temperature)
-        if stage.warmup or self.config.joint_prior:
+        if self.settings.hinton:
+            terms["kd"] = w * hinton_kd(student.logits, batch.teacher.logits, self.settings.temperature)
+        if stage.warmup or self.settings.joint_prior:
             latent, reconstruction = self.autoencoder(batch.teacher.feature)
             terms["diffusion"] = w * self.sampler.prior(latent.detach())
             terms["reconstruction"] = w * reconstruction

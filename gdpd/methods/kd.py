@@ -5,7 +5,8 @@ from __future__ import annotations
 import torch.nn.functional as F
 from torch import Tensor
 
-from gdpd.methods._base import Distiller, Stage, register
+from gdpd.config import SoftTargetSettings
+from gdpd.methods._base import Distiller, Stage
 from gdpd.models import Outputs
 
 
@@ -16,12 +17,14 @@ def hinton_kd(student_logits: Tensor, teacher_logits: Tensor, temperature: float
     return temperature**2 * F.kl_div(log_p_student, log_p_teacher, reduction="batchmean", log_target=True)
 
 
-@register
 class KD(Distiller):
     """``L = CE(s, y) + lambda * T^2 * KL(softmax(t/T) || softmax(s/T))`` with ``T = 2``."""
 
     name = "kd"
-    settings = ("weight", "temperature")
+    label = "Base-KD"
+    description = "soft targets: the student matches the teacher's softened class probabilities"
+    citation = 'Hinton et al., "Distilling the Knowledge in a Neural Network", NeurIPS DL Workshop 2015'
+    Settings = SoftTargetSettings
 
     def term(self, student: Outputs, teacher: Outputs, stage: Stage) -> Tensor:
-        return hinton_kd(student.logits, teacher.logits, self.config.temperature)
+        return hinton_kd(student.logits, teacher.logits, self.settings.temperature)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from torch import Tensor
 
-from gdpd.methods._base import Distiller, Stage, register
+from gdpd.methods._base import Distiller, Stage
 from gdpd.models import Outputs
 
 EPS = 1e-7
@@ -25,11 +25,14 @@ def pkt_loss(student_features: Tensor, teacher_features: Tensor) -> Tensor:
     return (p_teacher * ((p_teacher + EPS) / (p_student + EPS)).log()).mean()
 
 
-@register
 class PKT(Distiller):
     """``L = CE(s, y) + lambda * KL(P_t || P_s)`` on the features' cosine-kernel distributions."""
 
     name = "pkt"
+    label = "PKT"
+    description = "probabilistic transfer: the batch's cosine-kernel distributions over features"
+    citation = ('Passalis & Tefas, "Learning Deep Representations with Probabilistic Knowledge Transfer", '
+                "ECCV 2018")
 
     def term(self, student: Outputs, teacher: Outputs, stage: Stage) -> Tensor:
         return pkt_loss(student.feature, teacher.feature)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import torch.nn.functional as F
 from torch import Tensor
 
-from gdpd.methods._base import Distiller, Stage, register
+from gdpd.config import SoftTargetSettings
+from gdpd.methods._base import Distiller, Stage
 from gdpd.models import Outputs
 
 
@@ -20,12 +21,14 @@ def ttm_loss(student_logits: Tensor, teacher_logits: Tensor, temperature: float)
     return F.kl_div(log_p_student, log_p_teacher, reduction="batchmean", log_target=True)
 
 
-@register
 class TTM(Distiller):
     """``L = CE(s, y) + lambda * KL(p~_t || p_s)`` with ``T = 2``; the paper's weight ``beta`` is ``lambda`` here."""
 
     name = "ttm"
-    settings = ("weight", "temperature")
+    label = "TTM"
+    description = "the student, untempered, matches the teacher's power-transformed probabilities"
+    citation = 'Zheng & Yang, "Knowledge Distillation Based on Transformed Teacher Matching", ICLR 2024'
+    Settings = SoftTargetSettings
 
     def term(self, student: Outputs, teacher: Outputs, stage: Stage) -> Tensor:
-        return ttm_loss(student.logits, teacher.logits, self.config.temperature)
+        return ttm_loss(student.logits, teacher.logits, self.settings.temperature)

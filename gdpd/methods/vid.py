@@ -8,7 +8,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from gdpd.methods._base import Distiller, MethodConfig, Stage, register
+from gdpd.config import MethodSettings
+from gdpd.methods._base import Distiller, Stage
 from gdpd.models import Classifier, Outputs
 
 INITIAL_VARIANCE, EPS = 5.0, 1e-5
@@ -23,7 +24,6 @@ def vid_loss(mean: Tensor, variance: Tensor, teacher_sequence: Tensor) -> Tensor
     return 0.5 * (variance.log() + (teacher_sequence - mean).pow(2) / variance).mean()
 
 
-@register
 class VID(Distiller):
     """``L = CE(s, y) + lambda * NLL(h_t | mu(h_s), sigma^2)`` on per-step hidden states.
 
@@ -33,9 +33,12 @@ class VID(Distiller):
     """
 
     name = "vid"
+    label = "VID"
+    description = "variational information: a Gaussian likelihood of the teacher's hidden states given the student's"
+    citation = 'Ahn et al., "Variational Information Distillation for Knowledge Transfer", CVPR 2019'
 
-    def __init__(self, student: Classifier, teacher_dim: int, config: MethodConfig) -> None:
-        super().__init__(student, teacher_dim, config)
+    def __init__(self, student: Classifier, teacher_dim: int, settings: MethodSettings) -> None:
+        super().__init__(student, teacher_dim, settings)
         self.regressor = nn.Sequential(
             nn.Linear(student.feature_dim, teacher_dim, bias=False),
             nn.ReLU(),

@@ -1,0 +1,270 @@
+"""The configuration layer: every setting that determines a run, as frozen dataclasses, and the key of a run.
+
+Nothing here imports a numerical library, so the preset catalogue, the command line and the tables read and build
+configurations without loading torch. :class:`TrainConfig` is how a model trains, :class:`TeacherConfig` the
+full-series teacher, :class:`MethodSettings` the base of a distillation method's own settings (each method declares
+its subclass next to its loss, in :mod:`gdpd.methods`), and :class:`RunConfig` one student run, whose pruned
+dictionary hashes into the key that addresses its record in the store (:func:`config_key`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Literal
+
+PROTOCOL_VERSION = 2
+"""The version of the experiment protocol; every run key holds it, so a change of protocol retires every record
+computed under the previous one in one step. Version 1 (before 2026-12): teacher kept at its lowest validation loss
+over all epochs, one validation split for every seed, a denoiser block with two layers and a ReLU after the residual
+sum, diagnostics drawing from the training random stream. Version 2 fixes all four (book chapter "The method")."""
+PAPER_SEEDS = (1, 24, 300, 49000, 1001)
+
+PrefixMode = Literal["stretch", "truncate"]
+LRSchedule = Literal["constant", "per_epoch", "per_batch"]
+Selection = Literal["val_loss", "val_accuracy"]
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Optimisation settings.
+
+    ``lr_schedule``: ``constant``; ``per_epoch`` (MultiStepLR at epochs 25/30/35, gamma 0.5); or ``per_batch``, the
+    released code's quirk of stepping that scheduler every batch, so the rate sits at 1.25e-4 after 35 batches.
+    ``patience``: stop when the validation score has not improved for that many epochs after ``select_from``.
+    ``selection``: the checkpoint kept, among epochs from ``select_from`` (default: the end of the warm-up) on:
+    ``val_loss``, the lowest validation cross-entropy (students, as released); ``val_accuracy``, the highest
+    validation accuracy with ties going to the later epoch (teachers), patience then counting from the last strict
+    improvement.
+    """
+
+    epochs: int = 600
+    warmup_epochs: int = 300
+    patience: int | None = None
+    lr: float = 1e-3
+    weight_decay: float = 1e-5
+    batch_size: int = 64
+    lr_schedule: LRSchedule = "per_batch"
+    selection: Selection = "val_loss"
+    select_from: int | None = None
+
+    @property
+    def first_selectable(self) -> int:
+        """The first epoch whose checkpoint may be kept."""
+        return self.warmup_epochs if self.select_from is None else self.select_from
+
+    def __post_init__(self) -> None:
+        if self.epochs < 1:
+            raise ValueError(f"epochs must be >= 1, got {self.epochs}")
+        if not 0 <= self.warmup_epochs < self.epochs:
+            raise ValueError(
+                f"warmup_epochs must be in [0, epochs) so that a checkpoint can be selected after it; "
+                f"got warmup_epochs={self.warmup_epochs}, epochs={self.epochs}"
+            )
+        if self.patience is not None and self.patience < 1:
+            raise ValueError(f"patience must be >= 1 or None, got {self.patience}")
+        if self.lr_schedule not in ("constant", "per_epoch", "per_batch"):
+            raise ValueError(f"lr_schedule must be constant, per_epoch or per_batch; got {self.lr_schedule!r}")
+        if self.selection not in ("val_loss", "val_accuracy"):
+            raise ValueError(f"selection must be val_loss or val_accuracy; got {self.selection!r}")
+        if self.select_from is not None and not self.warmup_epochs <= self.select_from < self.epochs:
+            raise ValueError(
+                f"select_from (the first epoch a checkpoint may be kept, {self.select_from}) must lie in "
+                f"[warmup_epochs, epochs) = [{self.warmup_epochs}, {self.epochs}); lower it or train for more epochs"
+            )
+        if self.batch_size < 2:
+            raise ValueError(f"batch_size must be >= 2 (BatchNorm layers need two cases), got {self.batch_size}")
+
+
+TEACHER_TRAIN = TrainConfig(
+    epochs=600, warmup_epochs=0, patience=150, lr_schedule="constant", selection="val_accuracy", select_from=50
+)
+"""How every teacher trains: up to 600 epochs at a constant rate, keeping the epoch of highest validation accuracy
+from epoch 50 on (ties to the later epoch) and stopping 150 epochs after the last improvement."""
+
+
+@dataclass(frozen=True)
+class TeacherConfig:
+    """The full-series teacher: architecture, optimisation, and the seeds it is chosen from.
+
+    Each seed trains on its own validation split; the teacher kept is the seed with the highest validation accuracy
+    at its selected epoch (ties: the lower validation cross-entropy). A teacher whose validation accuracy does not beat
+    the majority-class rate of its validation cases is reported as not competent.
+    """
+
+    architecture: str = "lstm"
+    hidden: int = 100
+    layers: int = 3
+    train: TrainConfig = TEACHER_TRAIN
+    seeds: tuple[int, ...] = PAPER_SEEDS
+
+    def __post_init__(self) -> None:
+        if not self.seeds:
+            raise ValueError("a teacher needs at least one seed to be chosen from; pass e.g. seeds=(1,)")
+
+
+def setting(default: Any, help: str) -> Any:
+    """A field of a method's settings, with the sentence that documents its ``gdpd run`` flag."""
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class MethodSettings:
+    """A distillation method's own settings; this base holds none (Base trains on cross-entropy alone).
+
+    A method declares its subclass next to its loss, with fields made by :func:`setting`. Each field is a ``gdpd run``
+    flag and a preset override of the same name, and enters the run's key only when it differs from its default, so
+    a method's key holds its own settings alone and a new setting with a default leaves every stored key valid.
+    """
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(cls))
+
+
+@dataclass(frozen=True)
+class DistillationSettings(MethodSettings):
+    """The paper's lambda: the weight of the distillation term beside the student's cross-entropy."""
+
+    weight: float = setting(1.0, "the distillation weight lambda")
+
+    def __post_init__(self) -> None:
+        if self.weight < 0:
+            raise ValueError(f"weight (lambda) must be >= 0, got {self.weight}")
+
+
+@dataclass(frozen=True)
+class SoftTargetSettings(DistillationSettings):
+    """Lambda and the temperature ``T`` that softens logits into soft targets (Hinton et al., 2015)."""
+
+    temperature: float = setting(2.0, "the softmax temperature T of the soft targets")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.temperature <= 0:
+            raise ValueError(f"temperature must be > 0, got {self.temperature}")
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything that determines one student run; its hash is the run's key in the store.
+
+    ``method_config`` holds the method's own settings (an instance of its ``Settings`` class); build configurations
+    with :meth:`gdpd.presets.Preset.config`, which picks that class, or :func:`gdpd.methods.config_from_dict`.
+    """
+
+    dataset: str
+    earliness: float
+    method: str
+    seed: int
+    prefix_mode: PrefixMode = "stretch"
+    channel_fraction: float = 1.0
+    architecture: str = "lstm"
+    hidden: int = 100
+    layers: int = 3
+    method_config: MethodSettings = MethodSettings()
+    train: TrainConfig = TrainConfig()
+    teacher: TeacherConfig = TeacherConfig()
+    max_length: int = 100
+    val_fraction: float = 0.2
+    protocol: int = PROTOCOL_VERSION
+
+    def __post_init__(self) -> None:
+        if self.protocol != PROTOCOL_VERSION:
+            raise ValueError(
+                f"protocol version {self.protocol!r} is not the one this code runs ({PROTOCOL_VERSION}); records of "
+                "another version were computed by other code: check out the commit named in their provenance, or "
+                f"drop the protocol field to run under version {PROTOCOL_VERSION}"
+            )
+        if not 0 < self.earliness <= 1:
+            raise ValueError(f"earliness must be in (0, 1], got {self.earliness}; pass a fraction such as 0.4")
+        if not 0 < self.channel_fraction <= 1:
+            raise ValueError(
+                f"channel_fraction must be in (0, 1], got {self.channel_fraction}; pass e.g. 0.5 for half the channels"
+            )
+        if self.prefix_mode not in ("stretch", "truncate"):
+            raise ValueError(f"prefix_mode must be 'stretch' or 'truncate', got {self.prefix_mode!r}")
+
+    def full_dict(self) -> dict[str, Any]:
+        """Every field, as JSON types."""
+        return json.loads(json.dumps(asdict(self)))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fields that differ from their defaults, plus the four that have none and the protocol version.
+
+        Keys hash this form, so adding an option with a default later leaves every stored key valid, while changing
+        a default changes the keys of the runs it affects (their records then read as missing and are recomputed).
+        The method's settings are pruned against their own class's defaults.
+        """
+        return _prune(self.full_dict(), self._defaults())
+
+    def key(self) -> str:
+        return config_key(self.to_dict())
+
+    def _defaults(self) -> dict[str, Any]:
+        """Default values of every field but those always kept (the required ones and the protocol version)."""
+        default = RunConfig(self.dataset, self.earliness, self.method, self.seed,
+                            method_config=type(self.method_config)())
+        return {name: value for name, value in default.full_dict().items() if name not in KEPT_FIELDS}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], settings: type[MethodSettings]) -> RunConfig:
+        """Inverse of :meth:`to_dict` (and of :meth:`full_dict`), given the method's ``Settings`` class, so that a
+        stored record's configuration can be rerun (:func:`gdpd.methods.config_from_dict` looks the class up)."""
+        if "protocol" not in data:
+            raise ValueError(
+                "this configuration predates protocol versions (version 1): it was computed by earlier code and "
+                f"cannot be rerun by this one (version {PROTOCOL_VERSION}); check out the commit in its provenance"
+            )
+        required = cls(*(data[name] for name in REQUIRED_FIELDS), method_config=settings(), protocol=data["protocol"])
+        full = _merge(required._defaults(), data)
+        teacher = dict(full["teacher"])
+        teacher["train"] = TrainConfig(**teacher["train"])
+        teacher["seeds"] = tuple(teacher["seeds"])
+        return cls(**{
+            **full,
+            "method_config": settings(**full["method_config"]),
+            "train": TrainConfig(**full["train"]),
+            "teacher": TeacherConfig(**teacher),
+        })
+
+
+REQUIRED_FIELDS = ("dataset", "earliness", "method", "seed")
+KEPT_FIELDS = (*REQUIRED_FIELDS, "protocol")
+RUN_OPTIONS = tuple(f.name for f in fields(RunConfig) if f.name not in (*KEPT_FIELDS, "method_config"))
+"""The fields a preset or a command-line option may override; every other override names a method setting."""
+
+
+def teacher_config_dict(config: RunConfig) -> dict[str, Any]:
+    """What determines a dataset's teacher; every student sharing it reuses one cached teacher."""
+    run = config.to_dict()
+    return {k: run[k] for k in ("dataset", "teacher", "max_length", "val_fraction", "protocol") if k in run}
+
+
+def config_key(config: dict[str, Any]) -> str:
+    """A stable 16-hex-digit key: SHA-256 of the configuration's canonical JSON."""
+    canonical = json.dumps(config, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def _prune(values: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+    """``values`` without the entries equal to ``defaults`` (recursively); entries without a default stay."""
+    pruned = {}
+    for name, value in values.items():
+        default = defaults.get(name, _prune)
+        if isinstance(value, dict) and isinstance(default, dict):
+            nested = _prune(value, default)
+            if nested:
+                pruned[name] = nested
+        elif value != default:
+            pruned[name] = value
+    return pruned
+
+
+def _merge(defaults: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """``defaults`` updated by ``values``, recursively."""
+    merged = dict(defaults)
+    for name, value in values.items():
+        merged[name] = _merge(defaults[name], value) if isinstance(defaults.get(name), dict) else value
+    return merged

@@ -1,0 +1,144 @@
+"""The configuration layer: run keys stay what they were, and a method's settings reach it from one declaration."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import subprocess
+import sys
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pytest
+import torch
+
+from gdpd.cli import build_parser
+from gdpd.config import DistillationSettings, config_key, setting, teacher_config_dict
+from gdpd.methods import METHODS, Batch, Distiller, Stage, build_distiller, register
+from gdpd.models import LSTMClassifier, Outputs
+from gdpd.presets import PRESETS, Variant, get_preset
+
+# Every stored record is addressed by its key: these are the keys of the commit that introduced the configuration
+# layer, computed by the code before it (5f1ee4e). Grids are pinned by a digest of their ``label:key`` lines.
+GRID_DIGESTS = {
+    "smoke": "c713018f12e3f5a2", "book": "974f98b55d66af53", "zoo": "09f3634b55db23ec",
+    "paper": "f1a61d1bd2de3eb2", "budget-probe": "b463924b0041a643", "ablation-alpha": "1dfc986861ae0b85",
+    "ablation-samples": "9dce7e6af5a5edbf", "ablation-warmup": "aaf0736899a09fa9",
+    "ablation-ddim": "5ab9c76ea605f76f", "ablation-conditioning": "f4e5862a3d8d2d5a",
+    "ablation-protocol": "02f3d474b612be26", "ablation-schedule": "3e8d4e3850ef3609",
+    "ablation-lambda": "a9f01f64e7be9b4f", "uea": "8b132d1a2be976ce", "physionet": "fa14d84420cfdf0a",
+    "architectures": "ccd9829467e94150",
+}
+
+
+@pytest.mark.parametrize(
+    ("method", "key"),
+    [("base", "03a6d1846c8b18a6"), ("kd", "af01a98dc17c9d22"), ("fitnets", "b9e79d0ef59c8685"),
+     ("gdpd", "4b46cd44aabef1cd")],
+)
+def test_paper_preset_keys_are_unchanged(method, key):
+    config = get_preset("paper").config("GunPoint", 0.4, method, 1)
+    assert config.key() == key
+    assert config_key(teacher_config_dict(config)) == "052433af233fa937"
+
+
+def test_a_method_key_holds_only_its_own_settings():
+    paper = get_preset("paper")
+    assert paper.config("GunPoint", 0.4, "gdpd", 1).to_dict()["method_config"] == {"hinton": True}
+    assert "method_config" not in paper.config("GunPoint", 0.4, "kd", 1).to_dict()  # the Hinton term is GDPD's
+    lam = get_preset("ablation-lambda").labelled_grid()
+    assert [(label, config.method, config.key()) for label, config in lam[:3]] == [
+        ("default", "base", "cae960dcc9eb8726"), ("default", "kd", "e33f757f9d38edf7"),
+        ("default", "kd", "9c6bcb73b92137ec"),
+    ]
+
+
+def test_ablation_variant_keys_are_unchanged():
+    grid = get_preset("ablation-alpha").labelled_grid()
+    assert [(label, config.key()) for label, config in grid[:3]] == [
+        ("default", "1768da781b6ea8a3"), ("alpha=0", "6b0f1e1bc5a1b639"), ("alpha=0.25", "064821a7d5fc935e"),
+    ]
+
+
+def test_every_preset_grid_keeps_its_keys_in_order():
+    digests = {name: hashlib.sha256("".join(f"{label}:{config.key()}\n" for label, config in preset.labelled_grid())
+                                    .encode()).hexdigest()[:16] for name, preset in PRESETS.items()}
+    assert digests == GRID_DIGESTS
+
+
+def test_a_setting_the_method_does_not_read_is_refused():
+    smoke = get_preset("smoke")
+    with pytest.raises(ValueError, match="method 'kd' has no setting samples"):
+        smoke.config("GunPoint", 0.4, "kd", 1, samples=2)
+    with pytest.raises(ValueError, match="unknown method 'nope'"):
+        smoke.config("GunPoint", 0.4, "nope", 1)
+    assert smoke.config("GunPoint", 0.4, "base", 1, weight=10.0).key() == smoke.config("GunPoint", 0.4, "base", 1).key()
+
+
+def test_the_configuration_layer_imports_no_numerical_library():
+    code = "import sys, gdpd.config; print(sorted({'torch', 'numpy', 'pandas'} & set(sys.modules)))"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "[]\n"
+
+
+# A method with one setting, declared where its loss is; nothing else in the package names it.
+
+
+@dataclass(frozen=True)
+class EchoSettings(DistillationSettings):
+    echo: float = setting(0.5, "how loudly the student echoes the teacher's logits")
+
+
+class Echo(Distiller):
+    """``L = CE + lambda * echo * MSE(s, t)`` on the logits: a method for this test only."""
+
+    name = "echo"
+    label = "Echo"
+    description = "the student's logits pulled towards the teacher's"
+    citation = "this test"
+    Settings = EchoSettings
+
+    def term(self, student: Outputs, teacher: Outputs, stage: Stage) -> torch.Tensor:
+        return self.settings.echo * (student.logits - teacher.logits).pow(2).mean()
+
+
+@pytest.fixture
+def echo():
+    register(Echo)
+    yield Echo
+    del METHODS["echo"]
+
+
+def test_a_new_method_setting_is_a_flag_and_a_preset_override(echo):
+    args = build_parser().parse_args(["run", "--dataset", "GunPoint", "--earliness", "0.4", "--method", "echo",
+                                      "--echo", "0.25"])
+    assert args.echo == 0.25 and "echo" in args.setting_names
+
+    preset = replace(get_preset("smoke"), methods=("echo",), variants=(Variant("default", {}),
+                                                                        Variant("loud", {"echo": 2.0})))
+    (_, default), (_, loud) = preset.labelled_grid()[:2]
+    assert loud.method_config == EchoSettings(echo=2.0)
+    assert loud.to_dict()["method_config"] == {"echo": 2.0} and "method_config" not in default.to_dict()
+    distiller = build_distiller("echo", LSTMClassifier(1, 2, hidden=4, layers=1), 4, loud.method_config)
+    assert distiller.settings.echo == 2.0
+
+
+def test_the_add_a_method_guide_runs(tmp_path, monkeypatch):
+    """The example of the reproduce page, saved as a file and registered as the package registers its methods."""
+    page = (Path(__file__).resolve().parents[1] / "book" / "reproduce.md").read_text()
+    path = tmp_path / "mykd.py"
+    path.write_text(page.split("## Add a method")[1].split("```python")[1].split("```")[0])
+    spec = importlib.util.spec_from_file_location("mykd", path)
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "mykd", module)
+    spec.loader.exec_module(module)
+    register(module.MyKD)
+    try:
+        args = build_parser().parse_args(["run", "--dataset", "GunPoint", "--earliness", "0.4", "--method", "mykd",
+                                          "--margin", "0.5"])
+        config = get_preset("smoke").config("GunPoint", 0.4, "mykd", 1, margin=args.margin)
+        distiller = build_distiller("mykd", LSTMClassifier(1, 2, hidden=4, layers=1), 4, config.method_config)
+        teacher = Outputs(torch.randn(3, 2), torch.randn(3, 4), torch.randn(3, 5, 4))
+        terms = distiller(Batch(torch.randn(3, 1, 5), torch.tensor([0, 1, 0]), teacher), Stage(0, warmup=False))
+        assert set(terms) == {"ce", "mykd"} and config.to_dict()["method_config"] == {"margin": 0.5}
+    finally:
+        del METHODS["mykd"]
