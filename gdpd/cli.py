@@ -240,7 +240,10 @@ def _cmd_table(args: argparse.Namespace) -> None:
     selection = select_analysis(ResultStore(args.results), preset)
     if selection.empty:
         raise LookupError(f"no complete rows of preset {args.preset!r} yet; run `gdpd grid --preset {args.preset}`")
-    print(f"{selection.n_stored} of {selection.n_grid} cells stored; analysing {selection.rule}")
+    print(f"{selection.n_stored} of {selection.n_grid} cells stored; analysing {selection.rule}; records of protocol "
+          f"version {selection.protocol}"
+          + ("" if selection.current_stored is None else
+             f" (the current protocol's grid is not complete yet: {selection.current_stored} cells stored)"))
     if len(preset.variants) > 1:
         print(f"{args.metric} x100: per setting and earliness, the mean over datasets of the seed means")
         print(labelled(variant_means(selection.frame, args.metric)).round(2).to_string())
