@@ -40,7 +40,7 @@ import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
-from gdpd.config import RunConfig, config_key
+from gdpd.config import PROTOCOL_VERSION, RunConfig, config_key
 from gdpd.data import load_dataset
 from gdpd.dataset import Dataset
 from gdpd.experiment import get_teacher, prepare, resolve_device, run
@@ -523,3 +523,31 @@ def early_summary(frame: pd.DataFrame) -> pd.DataFrame:
     rank = [kinds.get(kind, len(kinds)) for kind in table.index.get_level_values("kind")]
     return table.assign(_rank=rank).sort_values(["_rank", "harmonic_mean"], ascending=[True, False]).drop(
         columns="_rank")
+
+
+def chapter_frame(
+    preset: Preset,
+    datasets: Sequence[str],
+    methods: Sequence[str],
+    seeds: Sequence[int],
+    store: ResultStore,
+    peers: Sequence[str] = tuple(PEER_LABELS),
+    peer_seeds: Sequence[int] | None = None,
+) -> tuple[pd.DataFrame, int]:
+    """The early-classification chapter's frame from stored results only, and the protocol version of its students.
+
+    While ``preset`` has no complete seed under the current protocol, the frame is the protocol-1 one that the last
+    protocol-1 commit computed (``legacy/early.csv`` of :data:`gdpd.results.LEGACY_INDEX`): its banks need the
+    protocol-1 teachers and validation splits, which this code does not rebuild.
+    """
+    from gdpd.results import LEGACY_INDEX, select_analysis
+
+    protocol = select_analysis(store, preset).protocol
+    if protocol == PROTOCOL_VERSION:
+        return early_frame(preset, datasets, methods, seeds, store, peers, peer_seeds), protocol
+    frame = pd.read_csv(LEGACY_INDEX / "early.csv")
+    keep = frame["dataset"].isin(datasets) & frame["seed"].isin(seeds) & frame["method"].isin([*methods, *peers,
+                                                                                                 "teacher"])
+    if peer_seeds is not None:
+        keep &= (frame["kind"] != "peer") | frame["seed"].isin(peer_seeds)
+    return frame[keep].reset_index(drop=True), protocol

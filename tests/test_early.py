@@ -231,3 +231,12 @@ def test_early_frame_loads_each_seeds_split_once(tmp_path, fast_peers, monkeypat
                         earliness_levels=(0.5, 0.75), compute=True)
     assert set(frame["kind"]) == {"fixed", "bank", "teacher"} and frame["seed"].nunique() == 2
     assert calls == [("UnitTest", 1), ("UnitTest", 24)]  # four banks, one split per seed
+
+
+def test_chapter_frame_renders_the_protocol_1_frame_until_the_book_grid_has_a_complete_seed(tmp_path):
+    frame, protocol = early.chapter_frame(get_preset("book"), ["Coffee", "GunPoint"], ["base", "gdpd"], [1, 24],
+                                          ResultStore(tmp_path), peers=["teaser"])
+    assert protocol == 1
+    assert set(frame["dataset"]) == {"Coffee", "GunPoint"} and set(frame["seed"]) == {1, 24}
+    assert set(frame["method"]) == {"base", "gdpd", "teaser", "teacher"}
+    assert set(frame["kind"]) == {"fixed", "bank", "peer", "teacher"}
