@@ -33,24 +33,26 @@ test: setup
 	$(BIN)/python -m pytest -q tests
 	$(BIN)/python -m pytest -q --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider notebooks
 
-# Presets whose grids `make results` completes (e.g. RESULT_PRESETS="paper book zoo").
+# Presets whose grids `make results` completes (e.g. RESULT_PRESETS="paper book zoo"), and the store it fills: the
+# book's, named explicitly, since every command that names no store writes the user store instead.
 RESULT_PRESETS ?= paper
+RESULTS ?= data/results
 
-# Compute whatever the presets' grids lack in the book's store, data/results, named explicitly: every other command
-# writes to the user store (resumable: stored cells are skipped).
+# Compute whatever the presets' grids lack in $(RESULTS) (resumable: stored cells are skipped).
 results: setup
 	for preset in $(RESULT_PRESETS); do \
-	  $(BIN)/gdpd grid --preset $$preset --workers $(WORKERS) --device $(DEVICE) --results data/results || exit 1; \
+	  $(BIN)/gdpd grid --preset $$preset --workers $(WORKERS) --device $(DEVICE) --results $(RESULTS) || exit 1; \
 	done
 
 # Execute every chapter with its default parameters against the store as it is, into $(EXECUTED). Chapters run in
-# notebooks/ (whose matplotlibrc keeps figures byte-stable), read the book's store and write whatever they compute
-# to the user store; the committed notebooks are left untouched.
+# notebooks/, whose matplotlibrc keeps figures byte-stable (SOURCE_DATE_EPOCH fixes the date an SVG or PDF would
+# carry); they read the book's store and write whatever they compute to the user store. The committed notebooks are
+# left untouched.
 notebooks: setup
 	mkdir -p $(EXECUTED)
-	for nb in $(NOTEBOOKS); do \
+	for nb in $(abspath $(NOTEBOOKS)); do \
 	  SOURCE_DATE_EPOCH=0 $(BIN)/papermill --kernel python3 --cwd notebooks --execution-timeout $(EXECUTION_TIMEOUT) \
-	    --no-progress-bar "$(CURDIR)/$$nb" "$(CURDIR)/$(EXECUTED)/$$(basename $$nb)" || exit 1; \
+	    --no-progress-bar "$$nb" "$(abspath $(EXECUTED))/$$(basename $$nb)" || exit 1; \
 	done
 	$(STRIP_RUN_METADATA) $(EXECUTED)/*.ipynb
 
