@@ -124,22 +124,15 @@ def safe_name(dataset: str) -> str:
 class ResultStore:
     """Read and write records under ``root``; read the folders of ``read_through`` too, and never write them.
 
-    ``root`` defaults to ``$GDPD_RESULTS``, else to the user store. ``read_through`` defaults to the book's store when
-    ``root`` is the user store (whichever way it was named, so grid workers given the folder see the same store), and
-    to nothing otherwise. A record is read from the first folder, ``root`` first, that holds it validly; every write
-    goes to ``root``.
+    ``root`` defaults to ``$GDPD_RESULTS``, else to the user store. The user store reads through to the book's store,
+    whichever way it was named (grid workers given the folder see the same store); any other folder is a store of its
+    own. A record is read from the first folder, ``root`` first, that holds it validly; every write goes to ``root``.
     """
 
-    def __init__(
-        self,
-        root: str | os.PathLike[str] | None = None,
-        read_through: tuple[str | os.PathLike[str], ...] | None = None,
-    ) -> None:
+    def __init__(self, root: str | os.PathLike[str] | None = None) -> None:
         named = root or os.environ.get("GDPD_RESULTS")
         self.root = Path(named) if named else USER_ROOT
-        if read_through is None:
-            read_through = (COMMITTED_ROOT,) if _same_folder(self.root, USER_ROOT) else ()
-        self.read_through = tuple(Path(folder) for folder in read_through)
+        self.read_through = (COMMITTED_ROOT,) if _same_folder(self.root, USER_ROOT) else ()
         for folder in self.layers:
             _check_store_folder(folder)
 
