@@ -21,7 +21,8 @@ METRICS = ("auc_prc", "accuracy", "roc_auc", "fidelity", "kl")
 
 
 def _store_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--results", help="results folder (default: $GDPD_RESULTS or data/results)")
+    parser.add_argument("--results", help="results folder (default: $GDPD_RESULTS, else data/user-results, which "
+                        "reads through to data/results; name data/results to write the book's store)")
 
 
 def _compute_arguments(parser: argparse.ArgumentParser) -> None:
@@ -189,9 +190,11 @@ def _cmd_run(args: argparse.Namespace) -> None:
     if teacher:
         overrides["teacher"] = replace(preset.teacher, **teacher)
     config = preset.config(args.dataset, args.earliness, args.method, args.seed, **overrides)
-    record = run(config, ResultStore(args.results), args.device, progress=args.progress, recompute=args.recompute,
+    store = ResultStore(args.results).ensure_writable()
+    record = run(config, store, args.device, progress=args.progress, recompute=args.recompute,
                  keep_model=args.keep_model)
     _print_record(record, args.json)
+    print(f"records in {store}", file=sys.stderr)
 
 
 def _cmd_methods(args: argparse.Namespace) -> None:
@@ -225,7 +228,8 @@ def _cmd_grid(args: argparse.Namespace) -> None:
     ]
     if not configs:
         raise ValueError("the filters leave no cell of the grid; check --datasets/--earliness/--methods/--seeds")
-    report = run_grid(configs, ResultStore(args.results), args.device, args.workers, args.scheduler, args.threads)
+    store = ResultStore(args.results).ensure_writable()
+    report = run_grid(configs, store, args.device, args.workers, args.scheduler, args.threads)
     print(f"grid {preset.name}: {report.total} cells, {report.stored} already stored, {report.computed} computed")
 
 
@@ -308,17 +312,18 @@ def _cmd_rerun(args: argparse.Namespace) -> int:
     from gdpd.store import ResultStore
 
     store = ResultStore(args.results)
-    matches = list(store.root.glob(f"runs/*/{args.key}.json"))
-    record = store.read_record(matches[0]) if matches else None
+    record = store.find(args.key)
     if record is None:
-        raise ValueError(f"no valid record {args.key!r} under {store.root / 'runs'}")
+        raise ValueError(f"no valid record {args.key!r} in {store}")
     if args.check:
         comparison = check_record(record, store, args.device)
         print(comparison.to_string())
         same = bool(comparison["identical"].all())
         print(f"{args.key}: {'reproduced exactly' if same else 'differs from the stored record'}")
         return 0 if same else 1
-    _print_record(run(config_from_dict(record["config"]), store, args.device, recompute=True), as_json=False)
+    _print_record(run(config_from_dict(record["config"]), store.ensure_writable(), args.device, recompute=True),
+                  as_json=False)
+    print(f"records in {store}", file=sys.stderr)
     return 0
 
 

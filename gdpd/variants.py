@@ -121,8 +121,11 @@ def plot_variant_cells(frame: pd.DataFrame, metric: str) -> Any:
     cells = variant_cells(frame, metric)
     several = cells["earliness"].nunique() > 1  # seaborn cannot dodge a single hue level
     figure, axis = plt.subplots(figsize=(7.5, 3.6))
+    state = np.random.get_state()
+    np.random.seed(0)  # seaborn jitters the points with NumPy's global generator: a fixed seed keeps figures byte-stable
     sns.stripplot(data=cells, x="variant", y=metric, hue="earliness", dodge=several, alpha=0.45, ax=axis,
                   legend=False, palette="tab10")
+    np.random.set_state(state)
     sns.pointplot(data=cells, x="variant", y=metric, hue="earliness", dodge=0.4 if several else False, errorbar=None,
                   markers="D", linestyles="none", ax=axis, palette="tab10")
     axis.set_xlabel("")

@@ -9,7 +9,7 @@ import pytest
 from gdpd import report, results
 from gdpd.config import PROTOCOL_VERSION
 from gdpd.presets import get_preset
-from gdpd.store import DEFAULT_ROOT, ResultStore
+from gdpd.store import COMMITTED_ROOT, ResultStore
 
 METHODS = ("base", "kd", "fitnets", "gdpd")
 
@@ -238,7 +238,7 @@ def test_coverage_note_names_the_counts_and_the_rule(tmp_path, preset):
 
 def test_every_stored_record_reads():
     """Records of every protocol version read from their stored dicts: protocol 1 cannot be rerun, but renders."""
-    files = list((DEFAULT_ROOT / "runs").glob("*/*.json"))
-    frame = results.records_frame(ResultStore(DEFAULT_ROOT))
+    files = list((COMMITTED_ROOT / "runs").glob("*/*.json"))
+    frame = results.records_frame(ResultStore(COMMITTED_ROOT))
     assert len(frame) == len(files) > 0
     assert set(frame["protocol"]) <= {1, PROTOCOL_VERSION}
