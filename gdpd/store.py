@@ -142,11 +142,15 @@ class ResultStore:
         return f"{_shown(self.root)} (reading through {', '.join(map(_shown, self.read_through))})"
 
     def ensure_writable(self) -> ResultStore:
-        """This store, once a file could be created and removed in ``root`` (created if absent); :class:`StoreError`
-        otherwise. Commands that compute call it before they train, so a bad folder fails at once."""
+        """This store, once a file could be created and removed in ``root`` (folders created for the probe are
+        removed again); :class:`StoreError` otherwise. Commands that compute call it before they train, so a bad
+        folder fails at once."""
+        missing = [folder for folder in (self.root, *self.root.parents) if not folder.exists()]
         fd, probe = _temporary_file(self.root, ".write-probe.")
         os.close(fd)
         os.unlink(probe)
+        for folder in missing:  # leave no trace: a command that then refuses its input has written nothing
+            folder.rmdir()
         return self
 
     @staticmethod

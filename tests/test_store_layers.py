@@ -12,8 +12,10 @@ import pytest
 
 from gdpd import store as store_module
 from gdpd.cli import main
-from gdpd.experiment import get_preset, load_trained, run
-from gdpd.store import ResultStore, StoreError, config_key
+from gdpd.config import config_key
+from gdpd.experiment import load_trained, run
+from gdpd.presets import get_preset
+from gdpd.store import ResultStore, StoreError
 
 SMOKE_RUN = ["run", "--dataset", "UnitTest", "--earliness", "0.5", "--method", "base", "--preset", "smoke"]
 
