@@ -253,8 +253,8 @@ def run(
     trains a stored configuration again, with the torch thread count its record was computed with.
     """
     stored = None if store is None else store.get(config.dataset, config.key())
-    has_model = store is not None and store.model_path(config.dataset, config.key()).exists()
-    if stored is not None and not recompute and (has_model or not keep_model):
+    if stored is not None and not recompute and not (keep_model and not store.model_path(config.dataset,
+                                                                                        config.key()).exists()):
         return stored
     with recorded_threads(stored):  # a recomputed record is retrained with the thread count it was computed with
         record, trained = _train_and_record(config, store, device, progress)

@@ -249,12 +249,12 @@ def open_chapter(preset_name: str) -> tuple[Preset, ResultStore, Selection]:
     return preset, store, select_analysis(store, preset)
 
 
-def protocol_warning(selection: Selection) -> str:
+def protocol_warning(protocol: int) -> str:
     """Markdown: an empty string for records of the current protocol; otherwise a warning naming the old faults."""
-    if selection.protocol == PROTOCOL_VERSION:
+    if protocol == PROTOCOL_VERSION:
         return ""
     faults = "; ".join(LEGACY_FAULTS)
-    return (f"```{{warning}}\nThese are records of **protocol version {selection.protocol}**, computed before the "
+    return (f"```{{warning}}\nThese are records of **protocol version {protocol}**, computed before the "
             f"fixes of protocol {PROTOCOL_VERSION}: {faults}. They are shown until this chapter's grid is recomputed; "
             "read them as the old experiment, not as a verdict on the paper.\n```\n\n")
 
@@ -267,7 +267,7 @@ def coverage_note(selection: Selection, preset: Preset) -> str:
     version = f"protocol version {selection.protocol}"
     if selection.protocol != PROTOCOL_VERSION:
         version += f"; of its protocol-{PROTOCOL_VERSION} grid, {selection.current_stored} cells are stored"
-    head = (protocol_warning(selection) + f"The store holds **{selection.n_stored} of the {selection.n_grid} cells** "
+    head = (protocol_warning(selection.protocol) + f"The store holds **{selection.n_stored} of the {selection.n_grid} cells** "
             f"of the `{preset.name}` grid ({grid}; records of {version}); ")
     if selection.empty:
         return head + f"no complete block yet: compute them with `gdpd grid --preset {preset.name} --workers 2`."
