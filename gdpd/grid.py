@@ -29,7 +29,8 @@ LOCAL_WORKER_CONFIG = {
 
 @dataclass
 class GridReport:
-    """What a grid call did: cells asked for, already stored, and computed now."""
+    """What a grid call did: cells (or, for a teachers-only call, teachers) asked for, already stored, and computed
+    now."""
 
     total: int
     stored: int
@@ -60,14 +61,28 @@ def distinct_teachers(configs: Sequence[RunConfig]) -> list[RunConfig]:
     return list(seen.values())
 
 
-def _in_process(configs: Sequence[RunConfig], root: str, device: str, threads: int | None) -> Iterator[str]:
+def missing_teachers(store: ResultStore, configs: Sequence[RunConfig]) -> list[RunConfig]:
+    """One representative configuration per distinct teacher of ``configs`` that ``store`` lacks."""
+    def stored(config: RunConfig) -> bool:
+        key = config_key(teacher_config_dict(config))
+        return all(store.teacher_path(config.dataset, key, suffix).exists() for suffix in (".pt", ".json"))
+
+    return [config for config in distinct_teachers(configs) if not stored(config)]
+
+
+def _in_process(configs: Sequence[RunConfig], root: str, device: str, threads: int | None,
+                teachers_only: bool) -> Iterator[str]:
     for config in distinct_teachers(configs):
-        train_teacher(config, root, device, threads)
-    for config in configs:
-        yield run_cell(config, root, device, threads)
+        key = train_teacher(config, root, device, threads)
+        if teachers_only:
+            yield key
+    if not teachers_only:
+        for config in configs:
+            yield run_cell(config, root, device, threads)
 
 
-def _on_dask(configs: Sequence[RunConfig], root: str, device: str, threads: int | None, client: Any) -> Iterator[str]:
+def _on_dask(configs: Sequence[RunConfig], root: str, device: str, threads: int | None, client: Any,
+             teachers_only: bool) -> Iterator[str]:
     from dask.distributed import as_completed
 
     # Priorities keep the grid's order: every teacher first, then the cells seed by seed, so a grid stopped
@@ -78,6 +93,10 @@ def _on_dask(configs: Sequence[RunConfig], root: str, device: str, threads: int 
         )
         for c in distinct_teachers(configs)
     }
+    if teachers_only:
+        for future in as_completed(list(teachers.values())):
+            yield future.result()
+        return
     futures = []
     for order, config in enumerate(configs):
         teacher = teachers[config_key(teacher_config_dict(config))]
@@ -99,20 +118,29 @@ def run_grid(
     scheduler: str | None = None,
     threads: int | None = None,
     progress: bool = True,
+    teachers_only: bool = False,
 ) -> GridReport:
-    """Compute the cells of ``configs`` missing from ``store``.
+    """Compute the cells of ``configs`` missing from ``store``; with ``teachers_only``, only the teachers they need
+    (a teacher does not depend on the students' training, so a grid's teachers can be trained before its budget is
+    settled).
 
     ``workers=0`` and no ``scheduler``: in this process. ``workers=N``: a local Dask cluster of N single-threaded
     worker processes. ``scheduler="tcp://host:8786"``: a running Dask cluster (every worker must see ``store.root``).
     """
-    pending = missing_cells(store, configs)
-    report = GridReport(total=len(configs), stored=len(configs) - len(pending), computed=0)
+    if teachers_only:
+        teachers = distinct_teachers(configs)
+        pending = missing_teachers(store, teachers)
+        report = GridReport(total=len(teachers), stored=len(teachers) - len(pending), computed=0)
+    else:
+        pending = missing_cells(store, configs)
+        report = GridReport(total=len(configs), stored=len(configs) - len(pending), computed=0)
     if not pending:
         return report
     root = str(store.root)
-    bar = tqdm(total=len(pending), desc="grid", unit="run", disable=not progress)
+    bar = tqdm(total=len(pending), desc="teachers" if teachers_only else "grid",
+               unit="teacher" if teachers_only else "run", disable=not progress)
     if scheduler is None and workers == 0:
-        keys = _in_process(pending, root, device, threads)
+        keys = _in_process(pending, root, device, threads, teachers_only)
         for _ in keys:
             report.computed += 1
             bar.update()
@@ -130,7 +158,7 @@ def run_grid(
                 cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
             client = Client(cluster)
         try:
-            for _ in _on_dask(pending, root, device, threads or 1, client):
+            for _ in _on_dask(pending, root, device, threads or 1, client, teachers_only):
                 report.computed += 1
                 bar.update()
         finally:

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from gdpd.grid import distinct_teachers, run_grid
+from gdpd.grid import distinct_teachers, missing_teachers, run_grid
 from gdpd.presets import get_preset
 from gdpd.store import ResultStore
 
@@ -104,3 +104,14 @@ def test_dask_runs_teachers_first_then_cells_in_grid_order(tmp_path):
     assert [path.stem for path in written] == [config.key() for config in configs]
     first_record = min(path.stat().st_mtime_ns for path in written)
     assert all(path.stat().st_mtime_ns < first_record for path in store.root.glob("teachers/*.pt"))
+
+
+def test_teachers_only_trains_each_missing_teacher_once_and_no_student(tmp_path):
+    store = ResultStore(tmp_path)
+    cells = [*CELLS, SMOKE.config("GunPoint", 0.4, "base", 1)]
+    first = run_grid(cells, store, progress=False, threads=1, teachers_only=True)
+    assert (first.total, first.stored, first.computed) == (2, 0, 2)
+    assert list(store.records()) == []
+    assert missing_teachers(store, cells) == []
+    again = run_grid(cells, store, progress=False, threads=1, teachers_only=True)
+    assert (again.stored, again.computed) == (2, 0)
