@@ -47,7 +47,8 @@ def paired_differences(
     For every group of ``within`` and every level ``v`` of ``factor`` (e.g. ``factor="method"``,
     ``reference="base"``; or ``factor="variant"``, ``reference="default"``), the differences
     ``d_i = x_i(v) - x_i(reference)`` over the matched pairs ``i`` give ``mean_difference``, its sample ``std``
-    (ddof 1), ``n_pairs``, ``wins`` (``d_i > 0``) and the two-sided Wilcoxon signed-rank p-value (Wilcoxon 1945;
+    (ddof 1), ``n_pairs``, ``wins`` (``d_i > 0``), ``losses`` (``d_i < 0``; the rest are ties) and the two-sided
+    Wilcoxon signed-rank p-value (Wilcoxon 1945;
     zero differences dropped; missing when every difference is zero or fewer than two pairs remain). Pairs are runs,
     i.e. (dataset, seed) pairs: seeds of one dataset are not independent, so read the p-value as descriptive.
     """
@@ -68,9 +69,9 @@ def paired_differences(
             rows.append({**labels, factor: level, "reference": reference, "n_pairs": len(diff),
                          "mean_difference": float(diff.mean()) if len(diff) else np.nan,
                          "std": float(diff.std(ddof=1)) if len(diff) > 1 else np.nan,
-                         "wins": int((diff > 0).sum()), "p_wilcoxon": p_value})
+                         "wins": int((diff > 0).sum()), "losses": int((diff < 0).sum()), "p_wilcoxon": p_value})
     return pd.DataFrame(rows, columns=[*keys, factor, "reference", "n_pairs", "mean_difference", "std", "wins",
-                                       "p_wilcoxon"])
+                                       "losses", "p_wilcoxon"])
 
 
 def plot_variant_means(table: pd.DataFrame, ylabel: str) -> Any:

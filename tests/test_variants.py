@@ -36,13 +36,15 @@ def test_paired_differences_golden_values():
     frame = _variant_frame()
     methods = variants.paired_differences(frame, "auc_prc", "method", "base", within=("variant",))
     for _, row in methods.iterrows():
-        assert row["n_pairs"] == 6 and row["wins"] == 6
+        assert row["n_pairs"] == 6 and row["wins"] == 6 and row["losses"] == 0
         assert row["mean_difference"] == pytest.approx(2.0)  # mean of 1, 2, 3 (x100) over both datasets
         assert row["std"] == pytest.approx(np.std([1, 2, 3, 1, 2, 3], ddof=1))
         assert row["p_wilcoxon"] == pytest.approx(0.03125)  # all six differences positive: 2 / 2**6
     against = variants.paired_differences(frame, "auc_prc", "variant", "default", within=("method",))
     assert list(against["method"]) == ["base", "kd"]
     assert against["mean_difference"].to_numpy() == pytest.approx([10.0, 10.0])
+    reverse = variants.paired_differences(frame, "auc_prc", "variant", "other")  # methods averaged per run
+    assert (reverse["wins"].item(), reverse["losses"].item(), reverse["n_pairs"].item()) == (0, 6, 6)
     same = frame.assign(auc_prc=0.5)
     assert np.isnan(variants.paired_differences(same, "auc_prc", "method", "base")["p_wilcoxon"].iloc[0])
 

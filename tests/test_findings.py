@@ -1,0 +1,291 @@
+"""The chapters' endings: golden values and properties of gdpd.findings on small synthetic frames (no training)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from gdpd import findings
+from gdpd.config import PROTOCOL_VERSION
+from gdpd.cost import BOOK_SHAPE
+from gdpd.early import harmonic_mean
+from gdpd.results import Selection
+
+SEEDS = (1, 2, 3, 4, 5)
+
+
+def _selection(frame: pd.DataFrame, protocol: int = PROTOCOL_VERSION, stored: int | None = None,
+               rule: str = "complete seeds") -> Selection:
+    """A selection of every row of ``frame``, its grid the frame's own cells (plus ``stored`` - len missing ones)."""
+    grid = frame[["key", "dataset", "earliness", "method", "seed", "weight", "variant"]].assign(stored=True)
+    if stored is not None and stored < len(grid):
+        grid["stored"] = np.arange(len(grid)) < stored
+    seeds = tuple(sorted(frame["seed"].unique())) if not frame.empty else ()
+    return Selection(frame, rule if not frame.empty else "none", seeds, grid, protocol,
+                     0 if protocol != PROTOCOL_VERSION else None)
+
+
+def _runs(values: dict[tuple[str, str], float], datasets=("D1", "D2"), earliness=(0.2,), step: float = 0.001,
+          teacher: float = 0.95) -> pd.DataFrame:
+    """One row per (variant, method) in ``values`` x dataset x earliness x seed: ``auc_prc`` is the given level, plus
+    ``step`` per seed and 0.1 per dataset, so that runs differ but a constant shift is a shift in every run."""
+    rows = []
+    for (variant, method), level in values.items():
+        for d, dataset in enumerate(datasets):
+            for e in earliness:
+                for i, seed in enumerate(SEEDS):
+                    score = level + 0.1 * d + step * i
+                    rows.append({"key": f"{variant}-{method}-{dataset}-{e}-{seed}", "dataset": dataset,
+                                 "earliness": e, "method": method, "seed": seed, "weight": 1.0, "variant": variant,
+                                 "auc_prc": score, "accuracy": score, "teacher_auc_prc": teacher,
+                                 "teacher_accuracy": teacher, "seconds_per_epoch": 1.0})
+    return pd.DataFrame(rows)
+
+
+def test_holm_golden_values_and_missing_p_values():
+    adjusted = findings.holm([0.01, 0.04, 0.03, np.nan])
+    # m = 3: 0.01 * 3 = 0.03; 0.03 * 2 = 0.06; 0.04 * 1 = 0.04, raised to the running maximum 0.06
+    assert adjusted[:3] == pytest.approx([0.03, 0.06, 0.06])
+    assert np.isnan(adjusted[3])
+    assert findings.holm([0.5, 0.9]) == pytest.approx([1.0, 1.0])  # capped at 1
+    assert findings.holm([]).size == 0
+
+
+def test_verdict():
+    assert findings.verdict(1.0, 0.01) == "higher"
+    assert findings.verdict(-1.0, 0.01) == "lower"
+    assert findings.verdict(-1.0, 0.2) == "no clear difference"
+    assert findings.verdict(1.0, np.nan) == "no clear difference"
+
+
+def test_a_setting_better_in_every_run_gives_a_positive_difference_and_the_right_counts():
+    frame = _runs({("default", "gdpd"): 0.5, ("better", "gdpd"): 0.53, ("worse", "gdpd"): 0.45,
+                   ("same", "gdpd"): 0.5})
+    effects = findings.variant_effects(frame, "auc_prc").set_index("variant")
+    better, worse, same = effects.loc["better"], effects.loc["worse"], effects.loc["same"]
+    assert better["mean_difference"] == pytest.approx(3.0) and worse["mean_difference"] == pytest.approx(-5.0)
+    assert (better["n_pairs"], better["wins"], better["losses"]) == (10, 10, 0)
+    assert (worse["wins"], worse["losses"]) == (0, 10)
+    assert better["p_wilcoxon"] == pytest.approx(2 / 2**10)  # exact two-sided test, every difference positive
+    assert better["p_holm"] == pytest.approx(2 * 2 / 2**10)  # two defined p-values (same has none)
+    assert (better["verdict"], worse["verdict"]) == ("higher", "lower")
+    assert np.isnan(same["p_wilcoxon"]) and same["verdict"] == "no clear difference"
+    assert (same["wins"], same["losses"]) == (0, 0)
+
+    text = findings.ablation_ending(_selection(frame), "auc_prc")
+    assert "`better` against `default`: +3.00 (10 up, 0 down of 10 runs, p = 0.00195) at e = 0.2" in text
+    assert "No setting beats" not in text
+    assert "above in `better` at e = 0.2" in text and "below in `worse` at e = 0.2" in text
+    assert "After Holm's correction over the 2 comparisons, 2 of 2 remain significant." in text
+    assert "The largest mean change is +3.00 (`better` at e = 0.2)" in text
+
+
+def test_an_ablation_where_nothing_beats_the_default_says_so():
+    frame = _runs({("default", "gdpd"): 0.5, ("worse", "gdpd"): 0.45})
+    text = findings.ablation_ending(_selection(frame), "auc_prc")
+    assert "No setting beats `default` significantly" in text
+    assert "Only GDPD runs are in this grid" in text
+
+
+def test_zoo_standing_place_rivals_and_paired_test():
+    # GDPD below KD on every run (-0.02), above Base on every run (+0.01), equal to FitNets' level + 0.03
+    frame = _runs({("default", "base"): 0.50, ("default", "kd"): 0.53, ("default", "gdpd"): 0.51,
+                   ("default", "fitnets"): 0.48}, datasets=("D1", "D2", "D3"), earliness=(0.5,))
+    standing = findings.zoo_standing(frame, "auc_prc")
+    assert standing["n_methods"] == 4 and standing["n_rows"] == 3
+    assert standing["average_rank"] == pytest.approx(2.0) and standing["place"] == 2
+    assert list(standing["ahead"].index) == ["kd"]
+    assert standing["ahead"].loc["kd", "mean_difference"] == pytest.approx(2.0)
+    assert standing["ahead"].loc["kd", "rows_above"] == 3
+    assert standing["top1"] == 0 and standing["top3_share"] == pytest.approx(1.0)
+    assert standing["rival"] == "kd"
+    test = standing["test"]
+    assert test["mean_difference"] == pytest.approx(-2.0) and (test["wins"], test["losses"]) == (0, 15)
+    paper = pd.DataFrame({"average_rank": [2.25], "top3_share": [0.8]}, index=["gdpd"])
+    text = findings.zoo_ending(_selection(frame), "auc_prc", paper)
+    assert "place 2 (the paper: 2.25)" in text
+    assert "1 method ranks above GDPD: Base-KD (rank 1.00, mean +2.00" in text
+    assert "a significant loss for GDPD" in text
+    assert "best on 0 of 3 datasets and among the best three on 100 % of them (the paper: 80 %)" in text
+    assert "Every run is at earliness 0.5" in text
+
+
+def test_zoo_ties_are_named():
+    frame = _runs({("default", "base"): 0.5, ("default", "gdpd"): 0.5})
+    standing = findings.zoo_standing(frame, "auc_prc")
+    assert standing["place"] == 1 and standing["tied"] == ["base"] and standing["ahead"].empty
+
+
+def test_baseline_effects_per_setting():
+    frame = pd.concat([
+        _runs({("half", "base"): 0.60, ("half", "kd"): 0.55, ("half", "gdpd"): 0.58}),
+        _runs({("all", "base"): 0.70, ("all", "kd"): 0.70, ("all", "gdpd"): 0.74}),
+    ], ignore_index=True)
+    effects = findings.baseline_effects(frame, "auc_prc").set_index(["variant", "reference"])
+    assert effects.loc[("half", "Base"), "mean_difference"] == pytest.approx(-2.0)
+    assert effects.loc[("half", "Base"), "losses"] == 10 and effects.loc[("half", "Base"), "verdict"] == "lower"
+    assert effects.loc[("half", "Base-KD"), "mean_difference"] == pytest.approx(3.0)
+    assert effects.loc[("all", "Base"), "best"] == "GDPD"
+    assert effects.loc[("half", "Base"), "best"] == "Base"
+    assert effects.loc[("half", "Base"), "best_mean"] == pytest.approx(65.2)  # 60 and 70, plus 0.2 for the seeds
+    text = findings.settings_ending(_selection(frame), "auc_prc")
+    assert "**half** (e = 0.2): GDPD against Base -2.00 (0 up, 10 down of 10 runs" in text
+    assert "GDPD has the best mean in 1 of 2 settings" in text
+    assert "negative against Base in 1 and against Base-KD in 0 of them" in text
+
+
+def test_selection_inflation_and_the_lambda_ending():
+    validation = _runs({("default", "base"): 0.60, ("default", "kd"): 0.62, ("default", "gdpd"): 0.59})
+    test = _runs({("default", "base"): 0.60, ("default", "kd"): 0.63, ("default", "gdpd"): 0.65})
+    table = findings.selection_inflation(validation, test, "auc_prc")
+    assert table.loc[(0.2, "gdpd"), "inflation"] == pytest.approx(6.0)
+    assert table.loc[(0.2, "base"), "inflation"] == pytest.approx(0.0)
+    assert table.loc[(0.2, "kd"), "lambda on test"] == pytest.approx(68.2)
+    grid_rows = pd.concat([validation, validation[validation["method"] != "base"].assign(weight=10.0)])
+    selection = Selection(validation, "complete seeds", SEEDS, grid_rows.assign(stored=True))
+    text = findings.lambda_ending(selection, test, "auc_prc")
+    assert "GDPD +6.00 at e = 0.2" in text and "The largest inflation: GDPD at e = 0.2 (+6.00)" in text
+    assert "Base-KD leads with the weight chosen on validation, GDPD with it chosen on test" in text
+    assert "GDPD trails Base-KD by 3.00" in text
+    assert "best of 2 weights (1 and 10)" in text
+
+
+@pytest.mark.parametrize(("target", "earliness"), [(0.8, 0.2), (0.75, 0.3), (0.6, 0.5), (0.3, 0.1)])
+def test_the_accuracy_needed_ties_the_harmonic_mean_exactly(target, earliness):
+    needed = findings.accuracy_to_tie(target, earliness)
+    assert harmonic_mean(needed, earliness) == pytest.approx(target, abs=1e-12)
+
+
+@pytest.mark.parametrize(("target", "accuracy"), [(0.8, 0.8), (0.75, 0.9), (0.6, 0.7), (0.3, 1.0)])
+def test_the_earliness_needed_ties_the_harmonic_mean_exactly(target, accuracy):
+    needed = findings.earliness_to_tie(target, accuracy)
+    assert harmonic_mean(accuracy, needed) == pytest.approx(target, abs=1e-12)
+
+
+def test_the_needed_values_golden_and_out_of_reach():
+    assert findings.accuracy_to_tie(0.75, 0.3) == pytest.approx(0.525 / 0.65)
+    assert np.isnan(findings.accuracy_to_tie(0.9, 0.5))  # would need accuracy above 1
+    assert np.isnan(findings.earliness_to_tie(0.8, 0.45))  # 2a <= HM: no earliness helps
+    assert np.isnan(findings.earliness_to_tie(0.75, 0.46))  # would need earliness below 0
+
+
+def _early_frame() -> pd.DataFrame:
+    """Two datasets x two seeds: on A the GDPD bank beats the best peer, on B (and C) it does not."""
+    rows = []
+    spec = {  # dataset -> classifier -> (kind, method, accuracy, earliness) by seed
+        "A": {"GDPD bank": ("bank", "gdpd", (0.90, 0.92), (0.20, 0.22)),
+              "Base bank": ("bank", "base", (0.80, 0.80), (0.30, 0.30)),
+              "TEASER": ("peer", "teaser", (0.80, 0.82), (0.25, 0.25)),
+              "GDPD e=0.2": ("fixed", "gdpd", (0.85, 0.85), (0.2, 0.2)),
+              "teacher (full series)": ("teacher", "teacher", (0.95, 0.95), (1.0, 1.0))},
+        "B": {"GDPD bank": ("bank", "gdpd", (0.70, 0.72), (0.30, 0.30)),
+              "Base bank": ("bank", "base", (0.75, 0.75), (0.30, 0.30)),
+              "TEASER": ("peer", "teaser", (0.80, 0.82), (0.20, 0.22)),
+              "ProbabilityThreshold": ("peer", "probability-threshold", (0.80, 0.80), (0.30, 0.30)),
+              "GDPD e=0.2": ("fixed", "gdpd", (0.90, 0.90), (0.2, 0.2)),
+              "teacher (full series)": ("teacher", "teacher", (0.80, 0.80), (1.0, 1.0))},
+    }
+    for dataset, classifiers in spec.items():
+        for classifier, (kind, method, accuracy, earliness) in classifiers.items():
+            for seed, a, e in zip((1, 2), accuracy, earliness):
+                rows.append({"dataset": dataset, "seed": seed, "classifier": classifier, "kind": kind,
+                             "method": method, "accuracy": a, "earliness": e, "harmonic_mean": harmonic_mean(a, e),
+                             "threshold": None})
+    return pd.DataFrame(rows)
+
+
+def test_early_gaps_verdicts_and_the_needed_change_ties_the_peer():
+    frame = _early_frame()
+    gaps = findings.early_gaps(frame)
+    assert list(gaps["verdict"]) == ["bank above", "peer above"]
+    a, b = gaps.loc["A"], gaps.loc["B"]
+    hm = frame.groupby(["dataset", "classifier"])["harmonic_mean"].mean()
+    assert a["difference"] == pytest.approx(hm[("A", "GDPD bank")] - hm[("A", "TEASER")])
+    assert b["peer"] == "TEASER" and b["peer_hm"] == pytest.approx(hm[("B", "TEASER")])
+    assert np.isnan(a["accuracy_needed"]) and np.isnan(a["earliness_needed"])
+    assert harmonic_mean(b["accuracy_needed"], b["bank_earliness"]) == pytest.approx(b["peer_hm"])
+    assert harmonic_mean(b["bank_accuracy"], b["earliness_needed"]) == pytest.approx(b["peer_hm"])
+    assert b["accuracy_needed"] > b["bank_accuracy"] and b["earliness_needed"] < b["bank_earliness"]
+    assert b["first_level"] == pytest.approx(0.2)
+
+    text = findings.early_ending(frame, PROTOCOL_VERSION)
+    assert "above the best aeon peer's on 1 of 2 datasets (A +" in text and "below on 1 (B -" in text
+    assert "No GDPD bank beats" not in text
+    assert f"B: accuracy {b['bank_accuracy']:.3f} → {b['accuracy_needed']:.3f}" in text
+    assert "GDPD − Base +" in text or "GDPD − Base -" in text
+    assert "On 1 of 2 datasets (B) the full-series teacher" in text
+
+
+def test_early_ending_when_the_bank_loses_everywhere():
+    frame = _early_frame()
+    frame = frame[frame["dataset"] == "B"]
+    text = findings.early_ending(frame, 1)
+    assert "No GDPD bank beats the best peer on any dataset" in text
+    assert "protocol version 1" in text
+
+
+def test_early_ending_out_of_reach_wording():
+    frame = _early_frame()
+    losing = frame[frame["dataset"] == "B"].copy()
+    bank = losing["classifier"] == "GDPD bank"
+    losing.loc[bank, "accuracy"] = 0.35  # 2 * 0.35 is below the peer's harmonic mean: no earliness suffices
+    losing.loc[bank, "harmonic_mean"] = [harmonic_mean(0.35, e) for e in losing.loc[bank, "earliness"]]
+    assert "no earliness suffices at its accuracy" in findings.early_ending(losing, PROTOCOL_VERSION)
+
+
+def _cost_frame() -> pd.DataFrame:
+    rows = []
+    for method, epoch, step in (("base", 1.0, 0.10), ("kd", 1.1, 0.11), ("gdpd", 1.5, 0.15), ("rkd", 2.0, 0.2)):
+        rows.append({**BOOK_SHAPE, "method": method, "samples": 1, "threads": 1, "distillation_s_per_epoch": epoch,
+                     "s_per_step": step, "peak_rss_mb": 400.0 + 10 * step, "inference_s_per_100": 0.05,
+                     "student_parameters": 1000})
+    for method, seconds in (("kd", (0.1, 0.4, 1.6)), ("gdpd", (0.2, 0.5, 1.7))):
+        for batch, s in zip((16, 64, 256), seconds):
+            rows.append({**BOOK_SHAPE, "cases": 256, "batch_size": batch, "method": method, "samples": 1,
+                         "threads": 1, "s_per_step": s, "distillation_s_per_epoch": s, "peak_rss_mb": 400.0,
+                         "inference_s_per_100": 0.05, "student_parameters": 1000})
+    return pd.DataFrame(rows)
+
+
+def test_cost_overhead_golden_values():
+    overhead = findings.cost_overhead(_cost_frame())
+    assert overhead["epoch_ratio"] == pytest.approx(1.5) and overhead["step_ratio"] == pytest.approx(1.5)
+    assert overhead["cheaper"] == ["kd"] and overhead["noise"] == pytest.approx(1.1)
+    assert overhead["same_parameters"] and overhead["inference_ratio"] == pytest.approx(1.0)
+    assert overhead["sweeps"]["batch_size"].to_numpy() == pytest.approx([2.0, 1.25, 1.0625])
+    text = findings.cost_ending(_cost_frame())
+    assert "takes 1.50× Base's" in text and "the overhead is largest at 16" in text
+    assert "no method measured faster than Base" in text
+
+
+def test_physionet_ending_without_data_or_runs():
+    frame = _runs({("default", "base"): 0.6, ("default", "gdpd"): 0.62})
+    empty = _selection(frame.iloc[0:0], stored=0)
+    assert findings.physionet_ending(empty, present=False).startswith("**Nothing to conclude yet.** The PhysioNet")
+    assert "is present but" in findings.physionet_ending(empty, present=True)
+    text = findings.physionet_ending(_selection(frame.assign(died_auc_prc=frame["auc_prc"] / 2)), True, 0.14)
+    assert "GDPD against Base: +2.00 (10 up, 0 down of 10 runs" in text and "(chance 14.0)" in text
+
+
+def test_empty_selections_give_nothing_to_conclude():
+    empty = _selection(_runs({("default", "gdpd"): 0.5}).iloc[0:0])
+    for text in (findings.zoo_ending(empty, "auc_prc"), findings.settings_ending(empty, "auc_prc"),
+                 findings.ablation_ending(empty, "auc_prc"), findings.lambda_ending(empty, pd.DataFrame(), "auc_prc"),
+                 findings.early_ending(pd.DataFrame(columns=["kind"]), PROTOCOL_VERSION),
+                 findings.cost_ending(pd.DataFrame())):
+        assert text.startswith("**Nothing to conclude yet.**"), text
+
+
+def test_limits_name_the_protocol_the_partial_grid_and_weak_teachers():
+    frame = _runs({("default", "base"): 0.5, ("default", "gdpd"): 0.5}, teacher=0.95)
+    frame.loc[frame["dataset"] == "D2", "teacher_auc_prc"] = 0.3  # below its students (about 60)
+    selection = _selection(frame, protocol=1, stored=len(frame) - 5, rule="complete blocks")
+    text = " ".join(findings.limits(selection, "auc_prc"))
+    assert "protocol version 1" in text
+    assert f"({len(frame) - 5} of {len(frame)} cells)" in text
+    assert "For 1 of 2 teachers (D2)" in text and "30.00 against 60.20" in text
+    one_seed = _selection(frame[frame["seed"] == 1])
+    assert "spread is unknown" in " ".join(findings.limits(one_seed, "auc_prc"))
+    strong = findings.limits(_selection(frame.assign(teacher_auc_prc=0.99)), "auc_prc")
+    assert "Each of the 2 teachers scores above" in strong[-1]
+    # fidelity has no teacher score: the teacher is compared on accuracy
+    assert findings.teacher_shortfall(frame, "fidelity")["score"].iloc[0] == "accuracy"
