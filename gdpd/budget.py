@@ -31,6 +31,10 @@ from typing import Any
 
 import pandas as pd
 
+from gdpd.data import load_dataset
+from gdpd.presets import get_preset
+from gdpd.store import ResultStore
+
 UNDERFIT_FRACTION = 0.5
 """A run whose training cross-entropy at the kept epoch is above ``UNDERFIT_FRACTION * ln K`` has not fitted its
 training prefixes (``ln K`` is the loss of predicting the class frequencies of a balanced K-class problem)."""
@@ -40,6 +44,12 @@ SHORTFALL = 0.1
 
 UNDER_TRAINED = 0.1
 """The largest share of under-trained runs the chosen budget may leave."""
+
+PROBED_BUDGETS = (60, 120, 160, 200, 250, 300, 400)
+"""The budgets (epochs) replayed on the probe's curves; the book's warm-up is half of each."""
+
+PROBED_PATIENCES: tuple[int | None, ...] = (None, 30, 60)
+"""The early-stopping patiences replayed with each budget (``None``: train the whole budget)."""
 
 
 def replay(val_loss: Sequence[float], epochs: int, warmup: int, patience: int | None) -> tuple[int, int]:
@@ -126,3 +136,15 @@ def choose_budget(summary: pd.DataFrame, under_trained: float = UNDER_TRAINED) -
         return None
     best = ok.sort_values(["hours", "budget", "patience"], ascending=[True, False, True]).iloc[0]
     return int(best["budget"]), (int(best["patience"]) or None)
+
+
+def probe_records(store: ResultStore, preset: str = "budget-probe") -> list[dict[str, Any]]:
+    """The stored records of the probe preset's cells, in grid order."""
+    return [record for config in get_preset(preset).grid() if (record := store.get(config.dataset, config.key()))]
+
+
+def probe_replay(store: ResultStore, preset: str = "budget-probe") -> pd.DataFrame:
+    """Every probed (budget, patience) pair replayed on every stored probe run (:func:`replay_budgets`)."""
+    records = probe_records(store, preset)
+    n_classes = {name: load_dataset(name).n_classes for name in {r["config"]["dataset"] for r in records}}
+    return replay_budgets(records, PROBED_BUDGETS, n_classes, PROBED_PATIENCES)

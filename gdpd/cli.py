@@ -111,8 +111,7 @@ def build_parser(settings: bool = True) -> argparse.ArgumentParser:
     p_grid.add_argument("--seeds", nargs="+", type=int, help="restrict to these seeds")
     p_grid.add_argument("--workers", type=int, default=0, help="local Dask worker processes (0: run in-process)")
     p_grid.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://host:8786")
-    p_grid.add_argument("--teachers-only", action="store_true",
-                        help="train only the teachers the cells need (they do not depend on the students' budget)")
+    p_grid.add_argument("--teachers-only", action="store_true", help="train only the teachers the cells need")
     _store_argument(p_grid)
     _compute_arguments(p_grid)
 
@@ -221,20 +220,14 @@ def _cmd_grid(args: argparse.Namespace) -> None:
     from gdpd.store import ResultStore
 
     preset = get_preset(args.preset)
-    configs = [
-        c for c in preset.grid()
-        if (args.datasets is None or c.dataset in args.datasets)
-        and (args.earliness is None or c.earliness in args.earliness)
-        and (args.methods is None or c.method in args.methods)
-        and (args.seeds is None or c.seed in args.seeds)
-    ]
+    wanted = {"dataset": args.datasets, "earliness": args.earliness, "method": args.methods, "seed": args.seeds}
+    configs = [c for c in preset.grid() if all(v is None or getattr(c, k) in v for k, v in wanted.items())]
     if not configs:
         raise ValueError("the filters leave no cell of the grid; check --datasets/--earliness/--methods/--seeds")
     store = ResultStore(args.results).ensure_writable()
-    report = run_grid(configs, store, args.device, args.workers, args.scheduler, args.threads,
-                      teachers_only=args.teachers_only)
-    what = "teachers" if args.teachers_only else "cells"
-    print(f"grid {preset.name}: {report.total} {what}, {report.stored} already stored, {report.computed} computed")
+    report = run_grid(configs, store, args.device, args.workers, args.scheduler, args.threads, True, args.teachers_only)
+    print(f"grid {preset.name}: {report.total} {'teachers' if args.teachers_only else 'cells'}, {report.stored} already "
+          f"stored, {report.computed} computed")
 
 
 def _cmd_table(args: argparse.Namespace) -> None:

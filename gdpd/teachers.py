@@ -68,3 +68,25 @@ def teachers(preset: Preset, datasets: Iterable[str], store: ResultStore) -> pd.
     columns = ["dataset", "seed", "epoch", "val_accuracy", "majority_rate", "competent", "val_auc_prc",
                "test_auc_prc", "test_accuracy"]
     return pd.DataFrame(rows, columns=columns).set_index("dataset")
+
+
+BELOW_BASE = 3.0
+"""A teacher whose test AUC-PRC x100 is more than this below the Base student it teaches has nothing to distil."""
+
+
+def teachers_against_base(preset: Preset, datasets: Iterable[str], store: ResultStore, student_preset: Preset,
+                          earliness: float = 0.8) -> pd.DataFrame:
+    """Per dataset: the teacher's test AUC-PRC x100 beside the seed-mean test AUC-PRC x100 of ``student_preset``'s
+    stored Base students at ``earliness`` (a prefix-only student that sees most of the series), their difference,
+    and whether the teacher is more than :data:`BELOW_BASE` points below. A report, not a choice: both scores are
+    measured on the test split after everything was chosen on validation."""
+    table = teachers(preset, datasets, store)
+    base = {}
+    for dataset in table.index:
+        scores = [record["metrics"]["auc_prc"] for seed in student_preset.seeds
+                  if (record := store.get(dataset, student_preset.config(dataset, earliness, "base", seed).key()))]
+        base[dataset] = 100 * sum(scores) / len(scores) if scores else float("nan")
+    frame = pd.DataFrame({"teacher_test_auc_prc": table["test_auc_prc"], "base_test_auc_prc": pd.Series(base)})
+    frame["teacher_minus_base"] = frame["teacher_test_auc_prc"] - frame["base_test_auc_prc"]
+    frame["below_base"] = frame["teacher_minus_base"] < -BELOW_BASE
+    return frame

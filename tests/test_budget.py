@@ -1,4 +1,5 @@
-"""Replaying shorter budgets on long training curves follows the trainer's own selection rule."""
+"""Replaying shorter budgets on long training curves follows the trainer's own selection rule, and the book's budget is
+the one the rule picks on the committed probe."""
 
 from __future__ import annotations
 
@@ -6,7 +7,17 @@ import math
 
 import pytest
 
-from gdpd.budget import budget_summary, choose_budget, mark_under_trained, replay, replay_budgets
+from gdpd.budget import (
+    budget_summary,
+    choose_budget,
+    mark_under_trained,
+    probe_records,
+    probe_replay,
+    replay,
+    replay_budgets,
+)
+from gdpd.presets import BOOK_STUDENT, get_preset
+from gdpd.store import COMMITTED_ROOT, ResultStore
 from gdpd.train import Split, TrainConfig, fit
 
 
@@ -92,3 +103,11 @@ def test_budget_summary_costs_and_choice():
     assert choose_budget(summary) == (40, None)
     assert choose_budget(summary, under_trained=0.5) == (10, 3)
     assert choose_budget(summary.assign(under_trained=1.0)) is None
+
+
+def test_the_book_budget_is_the_probes_choice():
+    store = ResultStore(COMMITTED_ROOT)
+    assert len(probe_records(store)) == len(get_preset("budget-probe").grid()), "the probe is incomplete"
+    chosen = choose_budget(budget_summary(probe_replay(store)))
+    assert chosen == (BOOK_STUDENT.epochs, BOOK_STUDENT.patience)
+    assert BOOK_STUDENT.warmup_epochs == BOOK_STUDENT.epochs // 2

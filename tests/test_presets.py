@@ -1,29 +1,23 @@
 """Preset choices that rest on stored results follow their stated rule."""
 
-import json
-
-from gdpd.presets import ABLATION_DATASETS, ABLATION_TEACHER_VAL_LOSS, get_preset
+from gdpd.presets import ABLATION_DATASETS, ABLATION_SIZE, ABLATIONS, get_preset
 from gdpd.store import ResultStore
 
+ABLATION_PRESETS = [name for name in ABLATIONS if name != "ablation-schedule"]
 
-def test_ablation_datasets_are_the_book_datasets_with_a_confident_teacher_on_validation():
-    """The rule reads only the teachers' validation loss, never a test score. It chose the datasets of the
-    protocol-1 ablation grids, whose records the ablation chapters render until they are recomputed: so it is checked
-    against the protocol-1 teachers, found through the legacy index's book records."""
-    import pandas as pd
 
-    from gdpd.results import LEGACY_INDEX
+def test_ablation_datasets_are_the_cheapest_book_datasets_with_a_competent_teacher():
+    """The rule reads the teachers' validation accuracy and the size of the training data, never a test score."""
+    from gdpd.data import load_dataset
+    from gdpd.teachers import teacher_info
 
     book = get_preset("book")
     store = ResultStore()
-    legacy = pd.read_csv(LEGACY_INDEX / "book.csv")
-    val_loss = {}
-    for dataset in book.datasets:
-        key = legacy[legacy["dataset"] == dataset]["key"].iloc[0]
-        teacher_key = store.get(dataset, key)["training"]["teacher_key"]
-        val_loss[dataset] = json.loads(store.teacher_path(dataset, teacher_key, ".json").read_text())["val_loss"]
-    chosen = tuple(d for d in book.datasets if val_loss[d] < ABLATION_TEACHER_VAL_LOSS)
+    competent = [d for d in book.datasets if teacher_info(book, d, store)["competent"]]
+    work = {d: load_dataset(d).X_train.shape[0] * load_dataset(d).X_train.shape[-1] for d in competent}
+    chosen = sorted(competent, key=lambda d: (work[d], d))[:ABLATION_SIZE]
     assert sorted(chosen) == sorted(ABLATION_DATASETS)
+    assert all(get_preset(name).datasets == ABLATION_DATASETS for name in ABLATION_PRESETS)
 
 
 def test_schedule_datasets_are_the_book_datasets_with_more_than_one_batch_per_epoch():

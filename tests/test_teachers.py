@@ -7,7 +7,7 @@ import pytest
 from gdpd.experiment import run
 from gdpd.presets import get_preset
 from gdpd.store import ResultStore
-from gdpd.teachers import candidates, curves, teacher_info, teachers
+from gdpd.teachers import BELOW_BASE, candidates, curves, teacher_info, teachers, teachers_against_base
 
 # Two seeds on six validation cases: seed 1 sits on the plateau (lowest loss at epoch 1), seed 2 fits.
 INFO = {
@@ -49,3 +49,18 @@ def test_teachers_table_reads_the_stored_teacher(tmp_path):
     assert table.loc["UnitTest", "test_auc_prc"] == pytest.approx(100 * record["metrics"]["teacher_auc_prc"])
     assert table.loc["UnitTest", "val_accuracy"] == pytest.approx(100 * record["metrics"]["teacher_val_accuracy"])
     assert len(candidates(teacher_info(smoke, "UnitTest", store))) == len(smoke.teacher.seeds)
+
+
+@pytest.mark.slow
+def test_teachers_against_base_flags_a_teacher_below_its_base_student(tmp_path):
+    smoke, store = get_preset("smoke"), ResultStore(tmp_path)
+    record = run(smoke.config("UnitTest", 0.4, "base", 1), store)
+    table = teachers_against_base(smoke, ["UnitTest", "GunPoint"], store, smoke, earliness=0.4)
+    row = table.loc["UnitTest"]
+    assert row["base_test_auc_prc"] == pytest.approx(100 * record["metrics"]["auc_prc"])
+    assert row["teacher_minus_base"] == pytest.approx(row["teacher_test_auc_prc"] - row["base_test_auc_prc"])
+    assert row["below_base"] == (row["teacher_minus_base"] < -BELOW_BASE)
+    # a Base student stored with a much better score than the teacher's makes it "below"
+    better = {**record, "metrics": {**record["metrics"], "auc_prc": row["teacher_test_auc_prc"] / 100 + 0.05}}
+    store.put(better)
+    assert teachers_against_base(smoke, ["UnitTest"], store, smoke, earliness=0.4).loc["UnitTest", "below_base"]

@@ -53,7 +53,7 @@ is the default) by score and by time per epoch.
     Chapter("13_ablation_warmup", "ablation-warmup", "Warm-up", r"""
 The prior is fitted on the teacher's features during a warm-up in which the student trains on cross-entropy alone;
 then the hint loss starts and the prior gets no more denoising loss: it moves only through the hint loss's gradient.
-This chapter varies the warm-up fraction of the 120 epochs over $\{0, 0.25, 0.5, 0.75\}$ (0.5 is the default) and
+This chapter varies the warm-up fraction of the book's student epochs over $\{0, 0.25, 0.5, 0.75\}$ (0.5 is the default) and
 adds a run where the prior keeps training on its denoising loss after the warm-up (`--joint-prior`).
 """),
     Chapter("14_ablation_ddim", "ablation-ddim", "Diffusion steps and start", r"""
