@@ -21,14 +21,14 @@ from gdpd.presets import PRESETS, Variant, get_preset
 # Every stored record is addressed by its key, so keys change only on purpose. The paper, budget-probe and smoke keys
 # are those of the commit that introduced the configuration layer, computed by the code before it (5f1ee4e); the
 # presets that train with the book's student budget (gdpd.presets.BOOK_STUDENT) got new keys when the budget probe
-# chose it (250 epochs, warm-up 125, no early stopping). Grids are pinned by a digest of their ``label:key`` lines.
+# chose it (250 epochs, warm-up 125, no early stopping), and the ablations' when their datasets were narrowed. Grids are pinned by a digest of their ``label:key`` lines.
 GRID_DIGESTS = {
     "smoke": "c713018f12e3f5a2", "book": "f9c59590a24fecda", "zoo": "bad4f4d6b0a951c9",
-    "paper": "f1a61d1bd2de3eb2", "budget-probe": "b463924b0041a643", "ablation-alpha": "0d83de795fb95ae9",
-    "ablation-samples": "10836592fce89dc9", "ablation-warmup": "bf05d56fdd45f2a6",
-    "ablation-ddim": "f1cfb1fc76e41b96", "ablation-conditioning": "cb7bbac415877fcc",
-    "ablation-protocol": "70b367935516df4c", "ablation-schedule": "a4a39f072ca7b458",
-    "ablation-lambda": "fda82249af412da3", "uea": "4d100fe38ab40c09", "physionet": "8dcdb70abe6f34e5",
+    "paper": "f1a61d1bd2de3eb2", "budget-probe": "b463924b0041a643", "ablation-alpha": "385e9dcc882d0e62",
+    "ablation-samples": "b3ca51f8d1d5968f", "ablation-warmup": "9be879e47acaa58f",
+    "ablation-ddim": "1572510ff7b8fbd0", "ablation-conditioning": "eaad4d48f2a6207e",
+    "ablation-protocol": "6c5df81014d98291", "ablation-schedule": "7e32b5fb8d80036a",
+    "ablation-lambda": "2c4b6cba37cf8903", "uea": "4d100fe38ab40c09", "physionet": "8dcdb70abe6f34e5",
     "architectures": "2b98abae7c58d4bb",
 }
 

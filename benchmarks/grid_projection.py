@@ -1,0 +1,73 @@
+"""Core-hours a preset's missing cells would take on the machine that computed the store, projected from its records.
+
+A cell's cost is its epochs times a seconds-per-epoch estimate: the median over stored protocol-2 runs of the same
+dataset and method, else the dataset's median Base run scaled by the method's median ratio to Base on the datasets
+where both are stored, else the dataset's Base alone (the method's overhead then unknown, ``~`` in the output). The
+stored seconds were measured with as many workers as the grids ran (two single-threaded workers on this CPU), so the
+projection is in core-hours of such a worker. Early stopping, if a preset has it, makes the projection an upper bound.
+
+    python benchmarks/grid_projection.py zoo ablation-alpha --results data/results
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections import defaultdict
+from statistics import median
+
+from gdpd.config import PROTOCOL_VERSION
+from gdpd.presets import get_preset
+from gdpd.results import missing_cells
+from gdpd.store import ResultStore
+
+
+def seconds_per_epoch(store: ResultStore) -> dict[tuple[str, str], float]:
+    """Median seconds per epoch of the stored current-protocol runs, per (dataset, method)."""
+    seen: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for record in store.records():
+        config = record["config"]
+        if config.get("protocol") == PROTOCOL_VERSION:
+            seen[config["dataset"], config["method"]].append(record["training"]["seconds_per_epoch"])
+    return {cell: median(values) for cell, values in seen.items()}
+
+
+def method_ratios(rates: dict[tuple[str, str], float]) -> dict[str, float]:
+    """Per method, the median over datasets of its seconds per epoch over Base's on the same dataset."""
+    ratios: dict[str, list[float]] = defaultdict(list)
+    for (dataset, method), rate in rates.items():
+        if (dataset, "base") in rates:
+            ratios[method].append(rate / rates[dataset, "base"])
+    return {method: median(values) for method, values in ratios.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("presets", nargs="+")
+    parser.add_argument("--results", default="data/results")
+    args = parser.parse_args()
+    store = ResultStore(args.results)
+    rates = seconds_per_epoch(store)
+    ratios = method_ratios(rates)
+    for name in args.presets:
+        preset = get_preset(name)
+        missing = missing_cells(store, preset.grid())
+        hours: dict[str, float] = defaultdict(float)
+        unknown = set()
+        for config in missing:
+            rate = rates.get((config.dataset, config.method))
+            if rate is None:
+                base = rates.get((config.dataset, "base"))
+                if base is None:
+                    unknown.add(f"{config.dataset} (no Base run)")
+                    continue
+                rate = base * ratios.get(config.method, 1.0)
+                if config.method not in ratios:
+                    unknown.add(f"~{config.method}")
+            hours[config.dataset] += rate * config.train.epochs / 3600
+        per_dataset = ", ".join(f"{d} {h:.1f}" for d, h in sorted(hours.items(), key=lambda item: -item[1]))
+        print(f"{name}: {len(missing)} of {len(preset.grid())} cells missing, {sum(hours.values()):.1f} core-hours "
+              f"({per_dataset})" + (f"; not projected: {', '.join(sorted(unknown))}" if unknown else ""))
+
+
+if __name__ == "__main__":
+    main()
