@@ -1,0 +1,155 @@
+"""How an ending words what it finds and what it cannot: the significance level, Holm's correction, a paired
+difference's verdict and its runs, numbers and names in prose, the two bullet lists of an ending, and the limits of a
+selection (its protocol version, its size, teachers below the students they teach)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from gdpd.config import PROTOCOL_VERSION
+from gdpd.results import Selection
+
+ALPHA = 0.05
+"""The level at which the endings call a paired difference significant."""
+
+
+def holm(p_values: Iterable[float]) -> np.ndarray:
+    """Holm's (1979) step-down adjusted p-values, in the order given.
+
+    With the ``m`` defined p-values sorted, ``p_(1) <= ... <= p_(m)``, the adjusted value of ``p_(i)`` is
+    ``max_{j <= i} min(1, (m - j + 1) * p_(j))``. A missing p-value stays missing and does not count in ``m``.
+    """
+    p = np.asarray(list(p_values), dtype=float)
+    adjusted = np.full(p.shape, np.nan)
+    defined = np.flatnonzero(~np.isnan(p))
+    order = defined[np.argsort(p[defined], kind="stable")]
+    m = len(order)
+    running = 0.0
+    for i, index in enumerate(order):
+        running = max(running, min(1.0, (m - i) * p[index]))
+        adjusted[index] = running
+    return adjusted
+
+
+def verdict(difference: float, p_value: float, alpha: float = ALPHA) -> str:
+    """``"higher"`` or ``"lower"`` where a paired difference is significant at ``alpha``, else ``"no clear difference"``
+    (also where the p-value is missing)."""
+    if np.isnan(p_value) or p_value >= alpha:
+        return "no clear difference"
+    return "higher" if difference > 0 else "lower"
+
+
+def _p(p_value: float) -> str:
+    return "no p-value (fewer than two non-zero differences)" if np.isnan(p_value) else f"p = {p_value:.3g}"
+
+
+def runs(row: Any) -> str:
+    """``"+1.23 (12 up, 8 down of 20 runs, p = 0.4)"`` for a row of :func:`gdpd.variants.paired_differences`."""
+    return (f"{row.mean_difference:+.2f} ({row.wins} up, {row.losses} down of {row.n_pairs} runs, "
+            f"{_p(row.p_wilcoxon)})")
+
+
+def listing(items: Sequence[str]) -> str:
+    """``"A"``, ``"A and B"``, ``"A, B and C"``; ``"none"`` for no item."""
+    items = list(items)
+    if len(items) < 2:
+        return items[0] if items else "none"
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def count(n: int, noun: str) -> str:
+    """``"1 dataset"``, ``"3 datasets"``: ``n`` and ``noun``, plural unless ``n`` is 1."""
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def ending(shows: Sequence[str], limits: Sequence[str]) -> str:
+    """Markdown: what the numbers show and what they do not, as two bullet lists."""
+    return ("**What the numbers show.**\n\n" + "".join(f"- {s}\n" for s in shows)
+            + "\n**What they do not show.**\n\n" + "".join(f"- {s}\n" for s in limits))
+
+
+def nothing_to_conclude(reason: str) -> str:
+    """Markdown for a chapter with no analysable records: that nothing can be concluded, and why."""
+    return f"**Nothing to conclude yet.** {reason}"
+
+
+def _teacher_metric(frame: pd.DataFrame, metric: str) -> str | None:
+    """The score the teacher is compared on: ``metric`` where the records hold the teacher's, else accuracy."""
+    for name in (metric, "accuracy"):
+        if f"teacher_{name}" in frame.columns and name in frame.columns and frame[f"teacher_{name}"].notna().any():
+            return name
+    return None
+
+
+def teacher_shortfall(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """Per teacher: its test score x100 on the full series, the mean over the analysed runs of the students it teaches
+    on prefixes, and ``below`` (the teacher scores less than its students' mean).
+
+    A dataset has one teacher, or one per teacher architecture where a chapter's settings change it (told apart by
+    its score; the row is then named after the dataset and the settings it teaches). The score is ``metric`` where
+    the records hold the teacher's (``teacher_<metric>``), else accuracy (``score`` names it); the table is empty
+    where the records hold neither.
+    """
+    columns = ["score", "teacher", "students", "below"]
+    score = _teacher_metric(frame, metric)
+    if score is None or frame.empty:
+        return pd.DataFrame(columns=columns)
+    rows = {}
+    per_dataset = frame.groupby("dataset")[f"teacher_{score}"].nunique()
+    for (dataset, teacher), part in frame.groupby(["dataset", f"teacher_{score}"]):
+        name = dataset
+        if per_dataset[dataset] > 1 and "variant" in part.columns:
+            name = f"{dataset} ({', '.join(dict.fromkeys(part['variant']))})"
+        rows[name] = {"score": score, "teacher": 100 * teacher, "students": 100 * part[score].mean()}
+    table = pd.DataFrame.from_dict(rows, orient="index", columns=columns)
+    table["below"] = table["teacher"] < table["students"]
+    return table
+
+
+def protocol_limit(protocol: int, current_stored: int | None) -> list[str]:
+    """The warning that records of an old protocol version carry, as a one-sentence list; empty for the current."""
+    if protocol == PROTOCOL_VERSION:
+        return []
+    stored = (f"; {current_stored} cells of this chapter's protocol-{PROTOCOL_VERSION} grid are stored so far"
+              if current_stored is not None else "")
+    return [(f"These are records of protocol version {protocol}, with the faults the warning at the top names"
+             f"{stored}. Nothing here is a verdict on the paper.")]
+
+
+def limits(selection: Selection, metric: str, tested: bool = True) -> list[str]:
+    """What a selection's records cannot show, one sentence each, with the numbers that say so: an old protocol,
+    how many datasets and seeds, a grid stored in part, paired tests over runs that are not independent
+    (``tested``), and teachers below the students they teach (:func:`teacher_shortfall`)."""
+    frame = selection.frame
+    sentences = protocol_limit(selection.protocol, selection.current_stored)
+    n_datasets, n_seeds = frame["dataset"].nunique(), frame["seed"].nunique()
+    size = f"The analysed runs cover {count(n_datasets, 'dataset')} and {count(n_seeds, 'seed')} ({len(frame)} runs)"
+    if selection.rule == "complete blocks":
+        size += (f": the complete blocks of a grid stored in part ({selection.n_stored} of {selection.n_grid} "
+                 "cells)")
+    size += "." + (" With one seed the seed-to-seed spread is unknown." if n_seeds == 1 else "")
+    sentences.append(size)
+    if tested:
+        sentences.append(
+            "The paired tests count runs, (dataset, seed) pairs, but the seeds of one dataset share its data and its "
+            f"teacher: the p-values are descriptive, and what holds on these {count(n_datasets, 'dataset')} need not "
+            "hold on others.")
+    shortfall = teacher_shortfall(frame, metric)
+    if not shortfall.empty:
+        below = shortfall.index[shortfall["below"]].tolist()
+        score = shortfall["score"].iloc[0]
+        if below:
+            sentences.append(
+                f"For {len(below)} of {count(len(shortfall), 'teacher')} ({listing(below)}) the teacher's test "
+                f"{score} on the full series is below the mean of the students it teaches on prefixes (e.g. "
+                f"{below[0]}: {shortfall.loc[below[0], 'teacher']:.2f} against "
+                f"{shortfall.loc[below[0], 'students']:.2f}): there the teacher knows less than its students on this "
+                "score, so a distiller's gain or loss there says little about distillation.")
+        else:
+            sentences.append(f"Each of the {count(len(shortfall), 'teacher')} scores above its students' mean test "
+                             f"{score} (not checked against every single student).")
+    return sentences
