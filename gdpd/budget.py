@@ -110,9 +110,9 @@ def mark_under_trained(replayed: pd.DataFrame) -> pd.DataFrame:
 
 def budget_summary(replayed: pd.DataFrame) -> pd.DataFrame:
     """Per (budget, patience): the share of runs fitted (training CE at most :data:`UNDERFIT_FRACTION` of ln K at the
-    kept epoch), whose kept epoch is the last allowed, still improving, falling short, unfitted although they could fit, and under-trained (any of the
-    three); the median kept epoch and epochs run; and the hours the probed cells would cost on the machine that
-    computed the probe."""
+    kept epoch), whose kept epoch is the last allowed, still improving, falling short, unfitted although they could
+    fit, and under-trained (any of the three); the median kept epoch and epochs run; and the hours the probed cells
+    would cost on the machine that computed the probe."""
     marked = mark_under_trained(replayed)
     grouped = marked.groupby(["budget", "patience"])
     return pd.DataFrame({

@@ -225,7 +225,8 @@ def _cmd_grid(args: argparse.Namespace) -> None:
     if not configs:
         raise ValueError("the filters leave no cell of the grid; check --datasets/--earliness/--methods/--seeds")
     store = ResultStore(args.results).ensure_writable()
-    report = run_grid(configs, store, args.device, args.workers, args.scheduler, args.threads, True, args.teachers_only)
+    report = run_grid(configs, store, args.device, args.workers, args.scheduler, args.threads,
+                      teachers_only=args.teachers_only)
     print(f"grid {preset.name}: {report.total} {'teachers' if args.teachers_only else 'cells'}, {report.stored} already "
           f"stored, {report.computed} computed")
 

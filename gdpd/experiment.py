@@ -128,7 +128,7 @@ def get_teacher(
     paths = None if store is None else (
         store.teacher_path(config.dataset, key, ".pt"), store.teacher_path(config.dataset, key, ".json")
     )
-    if paths is not None and all(path.exists() for path in paths):
+    if store is not None and store.has_teacher(config.dataset, key):
         teacher = _new_classifier(tc.architecture, data.dataset.n_channels, data.dataset.n_classes, tc.hidden,
                                   tc.layers, device)
         teacher.load_state_dict(torch.load(paths[0], map_location=device, weights_only=True))

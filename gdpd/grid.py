@@ -63,11 +63,7 @@ def distinct_teachers(configs: Sequence[RunConfig]) -> list[RunConfig]:
 
 def missing_teachers(store: ResultStore, configs: Sequence[RunConfig]) -> list[RunConfig]:
     """One representative configuration per distinct teacher of ``configs`` that ``store`` lacks."""
-    def stored(config: RunConfig) -> bool:
-        key = config_key(teacher_config_dict(config))
-        return all(store.teacher_path(config.dataset, key, suffix).exists() for suffix in (".pt", ".json"))
-
-    return [config for config in distinct_teachers(configs) if not stored(config)]
+    return [c for c in distinct_teachers(configs) if not store.has_teacher(c.dataset, config_key(teacher_config_dict(c)))]
 
 
 def _in_process(configs: Sequence[RunConfig], root: str, device: str, threads: int | None,
@@ -128,9 +124,9 @@ def run_grid(
     worker processes. ``scheduler="tcp://host:8786"``: a running Dask cluster (every worker must see ``store.root``).
     """
     if teachers_only:
-        teachers = distinct_teachers(configs)
-        pending = missing_teachers(store, teachers)
-        report = GridReport(total=len(teachers), stored=len(teachers) - len(pending), computed=0)
+        total = len(distinct_teachers(configs))
+        pending = missing_teachers(store, configs)
+        report = GridReport(total=total, stored=total - len(pending), computed=0)
     else:
         pending = missing_cells(store, configs)
         report = GridReport(total=len(configs), stored=len(configs) - len(pending), computed=0)

@@ -169,15 +169,21 @@ class ResultStore:
         layer = next((layer for layer in self.layers if self.read_record(layer / record) is not None), self.root)
         return layer / "models" / safe_name(dataset) / f"{key}.pt"
 
+    def _teacher_layer(self, dataset: str, key: str) -> Path | None:
+        """The first layer holding both of the teacher's files, or ``None``."""
+        stem = f"{safe_name(dataset)}-{key}"
+        return next((layer for layer in self.layers
+                     if all((layer / "teachers" / f"{stem}{end}").exists() for end in TEACHER_FILES)), None)
+
+    def has_teacher(self, dataset: str, key: str) -> bool:
+        """Whether some layer holds the teacher's weights and description both."""
+        return self._teacher_layer(dataset, key) is not None
+
     def teacher_path(self, dataset: str, key: str, suffix: str) -> Path:
         """The teacher's weights (``.pt``) or description (``.json``): in the first layer holding both, else in
         ``root``, where a teacher trained now is written."""
-        stem = f"{safe_name(dataset)}-{key}"
-
-        def holds_whole_teacher(layer: Path) -> bool:
-            return all((layer / "teachers" / f"{stem}{end}").exists() for end in TEACHER_FILES)
-
-        return next(filter(holds_whole_teacher, self.layers), self.root) / "teachers" / f"{stem}{suffix}"
+        layer = self._teacher_layer(dataset, key) or self.root
+        return layer / "teachers" / f"{safe_name(dataset)}-{key}{suffix}"
 
     @staticmethod
     def read_record(path: Path, fields: tuple[str, ...] = RECORD_FIELDS) -> dict[str, Any] | None:
