@@ -1,4 +1,5 @@
-"""Core-hours a preset's missing cells would take on the machine that computed the store, projected from its records.
+"""Core-hours a preset's missing cells would take on the machine that computed the store, projected from its records,
+and the core-hours its stored cells took (their summed training seconds; a cell shared by two presets counts in both).
 
 A cell's cost is its epochs times a seconds-per-epoch estimate: the median over stored protocol-2 runs of the same
 dataset and method, else the dataset's median Base run scaled by the method's median ratio to Base on the datasets
@@ -50,7 +51,11 @@ def main() -> None:
     ratios = method_ratios(rates)
     for name in args.presets:
         preset = get_preset(name)
-        missing = missing_cells(store, preset.grid())
+        grid = preset.grid()
+        missing = missing_cells(store, grid)
+        records = (store.get(config.dataset, config.key()) for config in grid)
+        stored = [record for record in records if record is not None]
+        spent = sum(record["training"]["train_seconds"] for record in stored) / 3600
         hours: dict[str, float] = defaultdict(float)
         unknown = set()
         for config in missing:
@@ -65,7 +70,8 @@ def main() -> None:
                     unknown.add(f"~{config.method}")
             hours[config.dataset] += rate * config.train.epochs / 3600
         per_dataset = ", ".join(f"{d} {h:.1f}" for d, h in sorted(hours.items(), key=lambda item: -item[1]))
-        print(f"{name}: {len(missing)} of {len(preset.grid())} cells missing, {sum(hours.values()):.1f} core-hours "
+        print(f"{name}: {len(stored)} cells stored, {spent:.1f} core-hours spent; "
+              f"{len(missing)} of {len(grid)} cells missing, {sum(hours.values()):.1f} core-hours "
               f"({per_dataset})" + (f"; not projected: {', '.join(sorted(unknown))}" if unknown else ""))
 
 
