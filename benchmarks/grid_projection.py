@@ -18,7 +18,6 @@ from statistics import median
 
 from gdpd.config import PROTOCOL_VERSION
 from gdpd.presets import get_preset
-from gdpd.results import missing_cells
 from gdpd.store import ResultStore
 
 
@@ -52,9 +51,9 @@ def main() -> None:
     for name in args.presets:
         preset = get_preset(name)
         grid = preset.grid()
-        missing = missing_cells(store, grid)
-        records = (store.get(config.dataset, config.key()) for config in grid)
-        stored = [record for record in records if record is not None]
+        records = [(config, store.get(config.dataset, config.key())) for config in grid]  # each file read once
+        missing = [config for config, record in records if record is None]
+        stored = [record for _, record in records if record is not None]
         spent = sum(record["training"]["train_seconds"] for record in stored) / 3600
         hours: dict[str, float] = defaultdict(float)
         unknown = set()
