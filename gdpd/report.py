@@ -154,20 +154,74 @@ def teacher_curve(frame: pd.DataFrame, metric: str = "accuracy", reference: str 
     return teacher.groupby(level="earliness").mean().rename("teacher").reset_index()
 
 
-def teacher_table(frame: pd.DataFrame, n_classes: dict[str, int] | None = None) -> pd.DataFrame:
-    """Per dataset, the teacher beside the students it teaches (one teacher per dataset, read from the records): its
-    validation accuracy and AUC-PRC x100 (what it was chosen on; protocol 2 and later), its test AUC-PRC and accuracy
-    x100, whether it is competent (validation accuracy above the majority-class rate) and, given ``n_classes``, the
-    chance AUC-PRC 100/K (the expected macro AUC-PRC of random scores)."""
-    columns = [c for c in ("teacher_val_accuracy", "teacher_val_auc_prc", "teacher_auc_prc", "teacher_accuracy")
-               if c in frame.columns]
-    table = frame.groupby("dataset")[columns].mean().mul(100)
-    if "teacher_competent" in frame.columns and frame["teacher_competent"].notna().any():
-        table["competent"] = frame.groupby("dataset")["teacher_competent"].first().astype(bool)
-    if n_classes is not None:
-        table["n_classes"] = [n_classes.get(d, np.nan) for d in table.index]
-        table["chance_auc_prc"] = 100 / table["n_classes"]
-        table["teacher_over_chance"] = table["teacher_auc_prc"] - table["chance_auc_prc"]
+TEACHER_SCORES = ("teacher_val_accuracy", "teacher_val_auc_prc", "teacher_auc_prc", "teacher_accuracy")
+"""A teacher's scores in a record: validation accuracy and AUC-PRC (what it was chosen on; protocol 2 and later),
+then test AUC-PRC and accuracy on the full series (measured once, after the choice)."""
+
+
+def teacher_score(frame: pd.DataFrame, metric: str) -> str | None:
+    """The score a teacher is compared with its students on: ``metric`` where the records hold the teacher's
+    (``teacher_<metric>``), else accuracy; ``None`` where they hold neither."""
+    for name in (metric, "accuracy"):
+        if f"teacher_{name}" in frame.columns and name in frame.columns and frame[f"teacher_{name}"].notna().any():
+            return name
+    return None
+
+
+def teachers_of(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The analysed runs of each teacher, by the teacher's name, in the order of the names: its dataset, or, where a
+    chapter's settings give a dataset several teachers (another teacher architecture), the dataset and the settings
+    it teaches; settings labelled ``"<teacher> -> <student>"`` that share their teacher name it alone.
+
+    A teacher is told apart by its record's key (``teacher_key``), else by its test scores.
+    """
+    if "teacher_key" in frame.columns and frame["teacher_key"].notna().all():
+        identity = ["teacher_key"]
+    else:
+        identity = [c for c in ("teacher_auc_prc", "teacher_accuracy") if c in frame.columns]
+    if not identity or frame.empty:
+        return {}
+    per_dataset = frame.groupby("dataset")[identity].nunique().max(axis=1)
+    groups: dict[str, pd.DataFrame] = {}
+    for (dataset, *teacher), part in frame.groupby(["dataset", *identity], sort=True):
+        name = dataset
+        if per_dataset[dataset] > 1:
+            settings = [str(s) for s in (dict.fromkeys(part["variant"]) if "variant" in part.columns else teacher)]
+            pairs = {s.split(" -> ")[0] for s in settings}
+            name = (f"{dataset} ({pairs.pop()} teacher)" if all(" -> " in s for s in settings) and len(pairs) == 1
+                    else f"{dataset} ({', '.join(settings)})")
+        groups[name] = part
+    return dict(sorted(groups.items()))
+
+
+def teacher_table(frame: pd.DataFrame, n_classes: dict[str, int] | None = None, metric: str | None = None
+                  ) -> pd.DataFrame:
+    """Per teacher (:func:`teachers_of`), the teacher beside the students it teaches: its validation accuracy and
+    AUC-PRC x100 (what it was chosen on; protocol 2 and later), its test AUC-PRC and accuracy x100, whether it is
+    competent (validation accuracy above the majority-class rate) and, given ``n_classes`` (by dataset), the chance
+    AUC-PRC 100/K (the expected macro AUC-PRC of random scores).
+
+    Given ``metric``, also the mean test score x100 of the analysed students it teaches, ``students_<score>``, and
+    ``teacher_lead`` = teacher - students on that score (:func:`teacher_score`: ``metric``, else accuracy); a
+    negative lead is a teacher that knows less than its students on prefixes.
+    """
+    score = teacher_score(frame, metric) if metric is not None else None
+    scores = [c for c in dict.fromkeys(TEACHER_SCORES + ((f"teacher_{score}",) if score else ())) if c in frame.columns]
+    rows = {}
+    for name, part in teachers_of(frame).items():
+        row = part[scores].mean().mul(100).to_dict()
+        if "teacher_competent" in part.columns and part["teacher_competent"].notna().any():
+            row["competent"] = bool(part["teacher_competent"].dropna().iloc[0])
+        if n_classes is not None:
+            row["n_classes"] = n_classes.get(part["dataset"].iloc[0], np.nan)
+            row["chance_auc_prc"] = 100 / row["n_classes"]
+            row["teacher_over_chance"] = row.get("teacher_auc_prc", np.nan) - row["chance_auc_prc"]
+        if score is not None:
+            row[f"students_{score}"] = 100 * part[score].mean()
+            row["teacher_lead"] = row[f"teacher_{score}"] - row[f"students_{score}"]
+        rows[name] = row
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "teacher"
     return table
 
 

@@ -78,6 +78,7 @@ def flatten(record: dict[str, Any]) -> dict[str, Any]:
         "train_seconds": training["train_seconds"],
         "epochs_run": training["epochs_run"],
         "best_epoch": training["best_epoch"],
+        "teacher_key": training.get("teacher_key"),
         "teacher_competent": training.get("teacher_competent"),
         "device": record["provenance"]["device"],
     }

@@ -270,3 +270,34 @@ def test_a_listed_preset_renders_its_old_records_until_a_seed_completes(tmp_path
     assert results.select_analysis(store, old).protocol == 1
     fill(store, old, all_cells(old, (1,)))
     assert results.select_analysis(store, old).protocol == PROTOCOL_VERSION
+
+
+def test_teacher_table_sets_each_teacher_beside_the_students_it_teaches():
+    """Golden values: a dataset with two teachers (two teacher architectures) gets a row per teacher, named after the
+    settings it teaches (or its own name, where those are teacher -> student pairs of one teacher); each row's
+    students are those of its own teacher."""
+    frame = pd.DataFrame({
+        "dataset": ["A", "A", "A", "A", "B", "B"],
+        "variant": ["lstm -> lstm", "lstm -> cnn", "cnn", "cnn", "x", "x"],
+        "teacher_key": ["t1", "t1", "t2", "t2", "t3", "t3"],
+        "teacher_val_accuracy": [1.0, 1.0, 0.5, 0.5, 0.8, 0.8],
+        "teacher_auc_prc": [0.9, 0.9, 0.5, 0.5, 0.7, 0.7],
+        "teacher_accuracy": [0.8, 0.8, 0.4, 0.4, 0.6, 0.6],
+        "auc_prc": [0.8, 0.6, 0.6, 0.8, 0.75, 0.85],
+        "accuracy": [0.5, 0.5, 0.5, 0.5, 0.5, 0.7],
+    })
+    table = report.teacher_table(frame, {"A": 4, "B": 2}, metric="auc_prc")
+    assert list(table.index) == ["A (cnn)", "A (lstm teacher)", "B"]
+    assert table["teacher_val_accuracy"].tolist() == pytest.approx([50, 100, 80])
+    assert table["students_auc_prc"].tolist() == pytest.approx([70, 70, 80])
+    assert table["teacher_lead"].tolist() == pytest.approx([-20, 20, -10])
+    assert table["chance_auc_prc"].tolist() == pytest.approx([25, 25, 50])
+    assert table["teacher_over_chance"].tolist() == pytest.approx([25, 65, 20])
+    # a score the records hold no teacher value of (fidelity) compares on accuracy
+    on_fidelity = report.teacher_table(frame.assign(fidelity=0.9), metric="fidelity")
+    assert "students_fidelity" not in on_fidelity
+    assert on_fidelity["teacher_lead"].tolist() == pytest.approx([-10, 30, 0])
+    # without the teacher's key, a teacher is told apart by its scores: the same rows
+    keyless = report.teacher_table(frame.drop(columns="teacher_key"), metric="auc_prc")
+    assert sorted(keyless.index) == sorted(table.index)
+    assert report.teacher_table(frame.iloc[:0]).empty

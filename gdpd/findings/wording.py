@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from gdpd.config import PROTOCOL_VERSION
+from gdpd.report import teacher_score, teacher_table
 from gdpd.results import Selection
 
 ALPHA = 0.05
@@ -77,35 +78,19 @@ def nothing_to_conclude(reason: str) -> str:
     return f"**Nothing to conclude yet.** {reason}"
 
 
-def _teacher_metric(frame: pd.DataFrame, metric: str) -> str | None:
-    """The score the teacher is compared on: ``metric`` where the records hold the teacher's, else accuracy."""
-    for name in (metric, "accuracy"):
-        if f"teacher_{name}" in frame.columns and name in frame.columns and frame[f"teacher_{name}"].notna().any():
-            return name
-    return None
-
-
 def teacher_shortfall(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
-    """Per teacher: its test score x100 on the full series, the mean over the analysed runs of the students it teaches
-    on prefixes, and ``below`` (the teacher scores less than its students' mean).
-
-    A dataset has one teacher, or one per teacher architecture where a chapter's settings change it (told apart by
-    its score; the row is then named after the dataset and the settings it teaches). The score is ``metric`` where
-    the records hold the teacher's (``teacher_<metric>``), else accuracy (``score`` names it); the table is empty
-    where the records hold neither.
+    """Per teacher (:func:`gdpd.report.teachers_of`): its test score x100 on the full series, the mean over the
+    analysed runs of the students it teaches on prefixes, and ``below`` (the teacher scores less than its students'
+    mean). The score is ``metric`` where the records hold the teacher's, else accuracy (``score`` names it;
+    :func:`gdpd.report.teacher_score`); the table is empty where the records hold neither.
     """
     columns = ["score", "teacher", "students", "below"]
-    score = _teacher_metric(frame, metric)
+    score = teacher_score(frame, metric)
     if score is None or frame.empty:
         return pd.DataFrame(columns=columns)
-    rows = {}
-    per_dataset = frame.groupby("dataset")[f"teacher_{score}"].nunique()
-    for (dataset, teacher), part in frame.groupby(["dataset", f"teacher_{score}"]):
-        name = dataset
-        if per_dataset[dataset] > 1 and "variant" in part.columns:
-            name = f"{dataset} ({', '.join(dict.fromkeys(part['variant']))})"
-        rows[name] = {"score": score, "teacher": 100 * teacher, "students": 100 * part[score].mean()}
-    table = pd.DataFrame.from_dict(rows, orient="index", columns=columns)
+    teachers = teacher_table(frame, metric=score)
+    table = pd.DataFrame({"score": score, "teacher": teachers[f"teacher_{score}"],
+                          "students": teachers[f"students_{score}"]}, index=teachers.index)
     table["below"] = table["teacher"] < table["students"]
     return table
 
