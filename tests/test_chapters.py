@@ -15,6 +15,7 @@ import numpy as np
 import papermill
 import pytest
 
+from gdpd.config import config_key, teacher_config_dict
 from gdpd.presets import get_preset
 from gdpd.store import ResultStore
 
@@ -24,20 +25,28 @@ variant_chapters = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(variant_chapters)
 
 
+TEACHER_METRICS = ("teacher_auc_prc", "teacher_accuracy", "teacher_roc_auc", "teacher_val_auc_prc",
+                   "teacher_val_accuracy")
+
+
 def synthetic_store(root: Path, preset_name: str) -> ResultStore:
-    """Every cell of the preset's grid with random metrics, a per-epoch history (with GDPD's alpha) and timing."""
+    """Every cell of the preset's grid with random metrics (the same teacher scores wherever the teacher is the
+    same), a per-epoch history (with GDPD's alpha) and timing."""
     store = ResultStore(root)
     rng = np.random.default_rng(0)
+    teachers: dict[str, dict[str, float]] = {}
     for _, config in get_preset(preset_name).labelled_grid():
+        teacher_key = config_key(teacher_config_dict(config))
+        teacher = teachers.setdefault(teacher_key, {name: float(rng.uniform(0.5, 1.0)) for name in TEACHER_METRICS})
         metrics = {name: float(rng.uniform(0.3, 1.0)) for name in (
             "auc_prc", "accuracy", "roc_auc", "fidelity", "val_auc_prc", "val_accuracy", "val_roc_auc",
-            "val_fidelity", "teacher_auc_prc", "teacher_accuracy", "teacher_roc_auc", "teacher_val_auc_prc",
-            "teacher_val_accuracy")}
-        metrics.update(kl=float(rng.uniform(0, 2)), val_kl=float(rng.uniform(0, 2)))
+            "val_fidelity")}
+        metrics.update(kl=float(rng.uniform(0, 2)), val_kl=float(rng.uniform(0, 2)), **teacher)
         store.put({
             "key": config.key(), "config": config.to_dict(), "metrics": metrics,
             "training": {"seconds_per_epoch": float(rng.uniform(0.1, 0.5)), "train_seconds": 30.0,
-                         "epochs_run": 120, "best_epoch": 90, "teacher_competent": True},
+                         "epochs_run": 120, "best_epoch": 90, "teacher_competent": True,
+                         "teacher_key": teacher_key},
             "provenance": {"device": "cpu:x86_64"},
             "history": [{"epoch": float(e), "val_loss": 1.0, "alpha": float(rng.uniform(0.2, 0.8))}
                         for e in range(0, 120, 10)],
@@ -50,6 +59,14 @@ def checked_output(path: Path) -> str:
     cells = json.loads(path.read_text())["cells"]
     cell = next(c for c in cells if "".join(c["source"]).startswith("# NBVAL_CHECK_OUTPUT"))
     return "".join("".join(o.get("text", "")) for o in cell["outputs"])
+
+
+def teacher_rows(path: Path) -> int:
+    """The number of teachers in the table of the chapter's teacher section (its HTML output's body rows)."""
+    cells = json.loads(path.read_text())["cells"]
+    cell = next(c for c in cells if "report.teacher_table(" in "".join(c["source"]))
+    html = "".join("".join(o["data"]["text/html"]) for o in cell["outputs"] if "text/html" in o.get("data", {}))
+    return html.split("<tbody>")[1].count("<tr>")
 
 
 @pytest.mark.parametrize(
@@ -74,6 +91,9 @@ def test_chapter_renders_a_complete_grid(tmp_path, monkeypatch, notebook, preset
     printed = checked_output(out)
     assert "rule: complete seeds" in printed
     assert "no complete results yet" not in printed
+    config = get_preset(preset)
+    n_teachers = len({config_key(teacher_config_dict(c)) for _, c in config.labelled_grid()})
+    assert teacher_rows(out) == n_teachers
     assert os.environ["GDPD_RESULTS"] == str(tmp_path / "results")
     if preset == "ablation-protocol":
         schedule = get_preset("ablation-schedule")
