@@ -18,6 +18,7 @@ import pytest
 from gdpd.config import config_key, teacher_config_dict
 from gdpd.presets import get_preset
 from gdpd.store import ResultStore
+from gdpd.teachers import BELOW_BASE
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 _spec = importlib.util.spec_from_file_location("variant_chapters", NOTEBOOKS / "templates" / "variant_chapters.py")
@@ -59,6 +60,13 @@ def checked_output(path: Path) -> str:
     cells = json.loads(path.read_text())["cells"]
     cell = next(c for c in cells if "".join(c["source"]).startswith("# NBVAL_CHECK_OUTPUT"))
     return "".join("".join(o.get("text", "")) for o in cell["outputs"])
+
+
+def markdown_outputs(path: Path) -> list[str]:
+    """Every Markdown output of the executed notebook, in order."""
+    cells = json.loads(path.read_text())["cells"]
+    return ["".join(o["data"]["text/markdown"]) for c in cells for o in c.get("outputs", [])
+            if "text/markdown" in o.get("data", {})]
 
 
 def teacher_rows(path: Path) -> int:
@@ -121,6 +129,18 @@ def test_main_results_chapter_table_equals_the_aggregation_of_the_store(tmp_path
     for (earliness, method), value in expected.items():
         row = printed_rows[(f"{earliness:g}", labels[method])]  # earliness, method, n_datasets, mean, rank, top1
         assert float(row[3]) == value, (earliness, method, row)
+    # The check without the datasets whose teacher is flagged below the Base student at the latest earliness.
+    late = rows[(rows["method"] == "base") & (rows["earliness"] == rows["earliness"].max())]
+    base_late = late.groupby("dataset")["auc_prc"].mean().mul(100)
+    teacher = rows.groupby("dataset")["teacher_auc_prc"].first().mul(100)
+    flagged = sorted(teacher.index[teacher < base_late - BELOW_BASE])
+    check = [line for line in markdown_outputs(out) if line.startswith("**Without the datasets")]
+    if flagged:
+        kept = rows[~rows["dataset"].isin(flagged)]
+        assert len(check) == 1 and f"({', '.join(flagged)}: more than" in check[0]
+        assert f"({len(kept)} runs, {kept['dataset'].nunique()} datasets)" in check[0]
+    else:
+        assert check == []
 
 
 def _cells(path: Path) -> list[tuple[str, str, list[str]]]:
