@@ -109,6 +109,19 @@ def test_zoo_standing_place_rivals_and_paired_test():
     assert "Every run is at earliness 0.5" in text
 
 
+def test_zoo_standing_again_without_a_teacher_below_its_students():
+    frame = _runs({("default", "base"): 0.50, ("default", "kd"): 0.53, ("default", "gdpd"): 0.51,
+                   ("default", "fitnets"): 0.48}, datasets=("D1", "D2", "D3"), earliness=(0.5,))
+    frame.loc[frame["dataset"] == "D3", ["teacher_auc_prc", "teacher_accuracy"]] = 0.2  # below D3's students (~0.7)
+    below, strong = findings.without_weak_teachers(frame, "auc_prc")
+    assert below == ["D3"] and set(strong["dataset"]) == {"D1", "D2"} and len(strong) == 2 * len(frame) // 3
+    text = findings.zoo_ending(_selection(frame), "auc_prc")
+    assert ("Without the runs of the 1 teacher below its students (D3), GDPD's average rank is 2.00 among 4 methods "
+            "over 2 datasets: place 2.") in text
+    assert findings.without_weak_teachers(frame[frame["dataset"] != "D3"], "auc_prc")[0] == []
+    assert "Without the runs" not in findings.zoo_ending(_selection(frame[frame["dataset"] != "D3"]), "auc_prc")
+
+
 def test_zoo_ties_are_named():
     frame = _runs({("default", "base"): 0.5, ("default", "gdpd"): 0.5})
     standing = findings.zoo_standing(frame, "auc_prc")

@@ -36,7 +36,7 @@ from gdpd.findings.comparisons import (
 )
 from gdpd.findings.cost import cost_ending, cost_overhead
 from gdpd.findings.early import accuracy_to_tie, earliness_to_tie, early_ending, early_gaps
-from gdpd.findings.wording import holm, limits, teacher_shortfall, verdict
+from gdpd.findings.wording import holm, limits, teacher_shortfall, verdict, without_weak_teachers
 
 __all__ = [
     "ablation_ending",
@@ -56,6 +56,7 @@ __all__ = [
     "teacher_shortfall",
     "variant_effects",
     "verdict",
+    "without_weak_teachers",
     "zoo_ending",
     "zoo_standing",
 ]

@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from gdpd.findings.wording import ALPHA, count, ending, holm, limits, listing, nothing_to_conclude, runs, verdict
+from gdpd.findings.wording import ALPHA, count, ending, holm, limits, listing, nothing_to_conclude, runs, verdict, without_weak_teachers
 from gdpd.metrics import summarise, top_k_share
 from gdpd.report import cell_means, table1
 from gdpd.results import Selection, method_label
@@ -71,6 +71,13 @@ def zoo_standing(frame: pd.DataFrame, metric: str, method: str = "gdpd") -> dict
     }
 
 
+def _place(label: str, standing: dict[str, Any]) -> str:
+    """``label``'s average rank and place in a :func:`zoo_standing`, with the methods tied with it."""
+    tied = f", tied with {listing([method_label(m) for m in standing['tied']])}" if standing["tied"] else ""
+    return (f"{label}'s average rank is {standing['average_rank']:.2f} among {standing['n_methods']} methods over "
+            f"{standing['n_rows']} datasets: place {standing['place']}{tied}")
+
+
 def zoo_ending(selection: Selection, metric: str, paper: pd.DataFrame | None = None, method: str = "gdpd") -> str:
     """Markdown: GDPD's place among the distillers, who beats it and by how much, the paired test against the
     best-ranked rival, its top-1 count, beside the paper's figures (``paper``: rows by method code, columns
@@ -81,12 +88,8 @@ def zoo_ending(selection: Selection, metric: str, paper: pd.DataFrame | None = N
                                    f"({selection.n_stored} of {selection.n_grid} cells stored).")
     label = method_label(method)
     reported = paper.loc[method] if paper is not None and method in paper.index else None
-    tied = f", tied with {listing([method_label(m) for m in standing['tied']])}" if standing["tied"] else ""
-    shows = [
-        f"{label}'s average rank is {standing['average_rank']:.2f} among {standing['n_methods']} methods over "
-        f"{standing['n_rows']} datasets: place {standing['place']}{tied}"
-        + (f" (the paper: {reported['average_rank']:.2f})." if reported is not None else ".")
-    ]
+    shows = [_place(label, standing) + (f" (the paper: {reported['average_rank']:.2f})." if reported is not None
+                                        else ".")]
     ahead = standing["ahead"]
     if ahead.empty:
         shows.append(f"No method has a better average rank than {label}.")
@@ -106,6 +109,12 @@ def zoo_ending(selection: Selection, metric: str, paper: pd.DataFrame | None = N
         f"{label} is best on {standing['top1']} of {standing['n_rows']} datasets and among the best three on "
         f"{100 * standing['top3_share']:.0f} % of them"
         + (f" (the paper: {100 * reported['top3_share']:.0f} %)." if reported is not None else "."))
+    below, strong = without_weak_teachers(selection.frame, metric)
+    again = zoo_standing(strong, metric, method) if below else {}
+    if again:
+        shows.append(
+            f"Without the runs of the {count(len(below), 'teacher')} below {'its' if len(below) == 1 else 'their'} "
+            f"students ({listing(below)}), {_place(label, again)}.")
     earliness = sorted(selection.frame["earliness"].unique())
     scope = [(f"Every run is at earliness {listing([f'{e:g}' for e in earliness])}: the comparison says nothing "
               "about other prefix lengths.")]

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from gdpd.config import PROTOCOL_VERSION
-from gdpd.report import teacher_score, teacher_table
+from gdpd.report import teacher_score, teacher_table, teachers_of
 from gdpd.results import Selection
 
 ALPHA = 0.05
@@ -93,6 +93,16 @@ def teacher_shortfall(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
                           "students": teachers[f"students_{score}"]}, index=teachers.index)
     table["below"] = table["teacher"] < table["students"]
     return table
+
+
+def without_weak_teachers(frame: pd.DataFrame, metric: str) -> tuple[list[str], pd.DataFrame]:
+    """The teachers below the students they teach (:func:`teacher_shortfall`) and the runs of every other teacher:
+    what a check that a verdict does not rest on those teachers is computed on. Which teachers are below is
+    measured on the test split, so the check is a report beside the verdict, never a choice of what it covers."""
+    shortfall = teacher_shortfall(frame, metric)
+    below = shortfall.index[shortfall["below"]].tolist() if not shortfall.empty else []
+    groups = teachers_of(frame)
+    return below, frame.drop(index=[i for name in below for i in groups[name].index])
 
 
 def protocol_limit(protocol: int, current_stored: int | None) -> list[str]:
