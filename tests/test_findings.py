@@ -76,13 +76,25 @@ def test_a_setting_better_in_every_run_gives_a_positive_difference_and_the_right
     assert "No setting beats" not in text
     assert "above in `better` at e = 0.2" in text and "below in `worse` at e = 0.2" in text
     assert "After Holm's correction over the 2 comparisons, 2 of 2 remain significant." in text
-    assert "The largest mean change is +3.00 (`better` at e = 0.2)" in text
+    assert "The largest gain in the mean is +3.00 (`better` at e = 0.2); the largest loss -5.00 (`worse`" in text
 
 
 def test_an_ablation_where_nothing_beats_the_default_says_so():
     frame = _runs({("default", "gdpd"): 0.5, ("worse", "gdpd"): 0.45})
     text = findings.ablation_ending(_selection(frame), "auc_prc")
     assert "No setting beats `default` significantly" in text
+    assert "The mean changes by -5.00 (`worse` at e = 0.2)." in text
+
+
+def test_an_ablation_ending_words_the_range_where_every_change_has_one_sign():
+    frame = _runs({("default", "gdpd"): 0.5, ("worse", "gdpd"): 0.45, ("bit worse", "gdpd"): 0.49})
+    text = findings.ablation_ending(_selection(frame), "auc_prc")
+    assert ("No setting raises the mean: the changes run from -1.00 (`bit worse` at e = 0.2) to -5.00 (`worse` at "
+            "e = 0.2).") in text
+    frame = _runs({("default", "gdpd"): 0.5, ("better", "gdpd"): 0.53, ("bit better", "gdpd"): 0.51})
+    text = findings.ablation_ending(_selection(frame), "auc_prc")
+    assert ("No setting lowers the mean: the changes run from +1.00 (`bit better` at e = 0.2) to +3.00 (`better` "
+            "at e = 0.2).") in text
     assert "Only GDPD runs are in this grid" in text
 
 

@@ -183,6 +183,23 @@ def variant_effects(frame: pd.DataFrame, metric: str, reference: str = "default"
     return paired[columns].reset_index(drop=True)
 
 
+def _extremes(effects: pd.DataFrame) -> str:
+    """One sentence on the largest gain and the largest loss among the mean paired differences of ``effects``
+    (``variant``, ``earliness``, ``mean_difference``), or their range where every change has the same sign."""
+    top, bottom = effects.loc[effects["mean_difference"].idxmax()], effects.loc[effects["mean_difference"].idxmin()]
+
+    def change(row: pd.Series) -> str:
+        return f"{row.mean_difference:+.2f} (`{row.variant}` at e = {row.earliness:g})"
+
+    if top.mean_difference > 0 > bottom.mean_difference:
+        return f"The largest gain in the mean is {change(top)}; the largest loss {change(bottom)}."
+    if effects["mean_difference"].notna().sum() == 1:
+        return f"The mean changes by {change(top)}."
+    if top.mean_difference <= 0:
+        return f"No setting raises the mean: the changes run from {change(top)} to {change(bottom)}."
+    return f"No setting lowers the mean: the changes run from {change(bottom)} to {change(top)}."
+
+
 def ablation_ending(selection: Selection, metric: str, reference: str = "default") -> str:
     """Markdown: per setting, its mean paired difference to ``reference`` with runs up and down and the p-value at each
     earliness; whether any setting beats ``reference`` significantly, and which it beats; the largest gain and loss;
@@ -202,9 +219,7 @@ def ablation_ending(selection: Selection, metric: str, reference: str = "default
         shows.append(f"No setting beats `{reference}` significantly (two-sided Wilcoxon, p < {ALPHA:g}, uncorrected).")
     shows.append(_significance(effects, lambda r: f"`{r.variant}` at e = {r.earliness:g}",
                                f"a setting against `{reference}`"))
-    top, bottom = effects.loc[effects["mean_difference"].idxmax()], effects.loc[effects["mean_difference"].idxmin()]
-    shows.append(f"The largest mean change is {top.mean_difference:+.2f} (`{top.variant}` at e = {top.earliness:g}); "
-                 f"the most negative {bottom.mean_difference:+.2f} (`{bottom.variant}` at e = {bottom.earliness:g}).")
+    shows.append(_extremes(effects))
     methods = sorted(method_label(m) for m in selection.frame["method"].unique())
     scope = [(f"Only {listing(methods)} runs are in this grid: it compares settings with each other, not "
               "GDPD with the baselines.")]
