@@ -8,7 +8,8 @@ from typing import Any
 
 import pandas as pd
 
-from gdpd.findings.wording import ALPHA, count, ending, holm, limits, listing, nothing_to_conclude, runs, verdict, without_weak_teachers
+from gdpd.findings.wording import (ALPHA, count, ending, holm, limits, listing, nothing_to_conclude, runs, verdict,
+                                   without_weak_teachers)
 from gdpd.metrics import summarise, top_k_share
 from gdpd.report import cell_means, table1
 from gdpd.results import Selection, method_label
