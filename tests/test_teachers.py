@@ -7,7 +7,8 @@ import pytest
 from gdpd.experiment import run
 from gdpd.presets import get_preset
 from gdpd.store import ResultStore
-from gdpd.teachers import BELOW_BASE, candidates, curves, teacher_info, teachers, teachers_against_base
+from gdpd.teachers import (BELOW_BASE, accuracy_lower_bound, candidates, curves, teacher_info, teachers,
+                           teachers_against_base)
 
 # Two seeds on six validation cases: seed 1 sits on the plateau (lowest loss at epoch 1), seed 2 fits.
 INFO = {
@@ -39,6 +40,28 @@ def test_curves_have_one_row_per_seed_and_epoch():
     assert len(frame) == 7 and frame.groupby("seed")["epoch"].max().tolist() == [3, 2]
 
 
+def test_accuracy_lower_bound_golden_values():
+    # all n right: (1 - c)^(1/n); scipy's exact two-sided 90 % interval has the same lower end
+    assert accuracy_lower_bound(8, 8) == pytest.approx(0.05 ** (1 / 8)) == pytest.approx(0.6876560219)
+    assert accuracy_lower_bound(13, 20) == pytest.approx(0.4419654887)
+    assert accuracy_lower_bound(6, 6, confidence=0.5) == pytest.approx(0.5 ** (1 / 6))
+    assert accuracy_lower_bound(0, 10) == 0.0
+
+
+def test_accuracy_lower_bound_grows_with_evidence():
+    bounds = [accuracy_lower_bound(k, 20) for k in range(21)]
+    assert bounds == sorted(bounds) and all(bound < k / 20 for k, bound in enumerate(bounds) if k)
+    # the same share on more cases supports a higher bound
+    assert accuracy_lower_bound(4, 4) < accuracy_lower_bound(8, 8) < accuracy_lower_bound(40, 40)
+    assert accuracy_lower_bound(10, 10, confidence=0.99) < accuracy_lower_bound(10, 10, confidence=0.9)
+
+
+@pytest.mark.parametrize("correct, n, confidence", [(9, 8, 0.95), (-1, 8, 0.95), (0, 0, 0.95), (4, 8, 1.0)])
+def test_accuracy_lower_bound_rejects_impossible_counts(correct, n, confidence):
+    with pytest.raises(ValueError, match="correct <= n|confidence must be"):
+        accuracy_lower_bound(correct, n, confidence)
+
+
 @pytest.mark.slow
 def test_teachers_table_reads_the_stored_teacher(tmp_path):
     smoke, store = get_preset("smoke"), ResultStore(tmp_path)
@@ -48,6 +71,11 @@ def test_teachers_table_reads_the_stored_teacher(tmp_path):
     assert table.index.tolist() == ["UnitTest"]
     assert table.loc["UnitTest", "test_auc_prc"] == pytest.approx(100 * record["metrics"]["teacher_auc_prc"])
     assert table.loc["UnitTest", "val_accuracy"] == pytest.approx(100 * record["metrics"]["teacher_val_accuracy"])
+    # UnitTest's 20 training cases leave ceil(0.2 * 20) = 4 for validation
+    n_val = table.loc["UnitTest", "n_val"]
+    assert n_val == 4
+    correct = round(table.loc["UnitTest", "val_accuracy"] * n_val / 100)
+    assert table.loc["UnitTest", "val_accuracy_low"] == pytest.approx(100 * accuracy_lower_bound(correct, n_val))
     assert len(candidates(teacher_info(smoke, "UnitTest", store))) == len(smoke.teacher.seeds)
 
 
