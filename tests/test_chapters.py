@@ -15,7 +15,7 @@ import numpy as np
 import papermill
 import pytest
 
-from gdpd.config import config_key, teacher_config_dict
+from gdpd.config import RunConfig, config_key, teacher_config_dict
 from gdpd.presets import get_preset
 from gdpd.store import ResultStore
 from gdpd.teachers import BELOW_BASE
@@ -28,6 +28,20 @@ _spec.loader.exec_module(variant_chapters)
 
 TEACHER_METRICS = ("teacher_auc_prc", "teacher_accuracy", "teacher_roc_auc", "teacher_val_auc_prc",
                    "teacher_val_accuracy")
+
+
+def synthetic_history(config: RunConfig, rng: np.random.Generator) -> list[dict[str, float]]:
+    """Every tenth epoch of a 120-epoch run with the validation loss and GDPD's alpha; a GDPD run also logs its
+    hint and validation accuracy, and its prior's loss at the first and the last warm-up epoch."""
+    warmup = config.train.warmup_epochs
+    epochs = sorted(set(range(0, 120, 10)) | ({warmup - 1} if warmup else set()))
+    history = [{"epoch": float(e), "val_loss": 1.0, "alpha": float(rng.uniform(0.2, 0.8))} for e in epochs]
+    if config.method == "gdpd":
+        for entry in history:
+            entry.update(hint_accuracy=float(rng.uniform(0.3, 1.0)), val_accuracy=float(rng.uniform(0.3, 1.0)))
+            if entry["epoch"] < warmup:
+                entry["diffusion"] = float(rng.uniform(0.5, 2.0))
+    return history
 
 
 def synthetic_store(root: Path, preset_name: str) -> ResultStore:
@@ -49,8 +63,7 @@ def synthetic_store(root: Path, preset_name: str) -> ResultStore:
                          "epochs_run": 120, "best_epoch": 90, "teacher_competent": True,
                          "teacher_key": teacher_key},
             "provenance": {"device": "cpu:x86_64"},
-            "history": [{"epoch": float(e), "val_loss": 1.0, "alpha": float(rng.uniform(0.2, 0.8))}
-                        for e in range(0, 120, 10)],
+            "history": synthetic_history(config, rng),
         })
     return store
 
@@ -141,6 +154,12 @@ def test_main_results_chapter_table_equals_the_aggregation_of_the_store(tmp_path
         assert f"({len(kept)} runs, {kept['dataset'].nunique()} datasets)" in check[0]
     else:
         assert check == []
+    # The prior census counts the analysed GDPD runs whose last warm-up epoch logged a loss below one.
+    warmup = get_preset("paper").student.warmup_epochs
+    ends = [next(e["diffusion"] for e in r["history"] if e["epoch"] == warmup - 1)
+            for r in store.records() if r["config"]["method"] == "gdpd"]
+    census = [line for line in markdown_outputs(out) if "analysed GDPD runs the prior ends" in line]
+    assert len(census) == 1 and f"In **{sum(end < 1 for end in ends)} of {len(ends)}** analysed" in census[0]
 
 
 def _cells(path: Path) -> list[tuple[str, str, list[str]]]:
