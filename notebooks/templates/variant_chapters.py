@@ -55,7 +55,7 @@ The prior is fitted on the teacher's features during a warm-up in which the stud
 then the hint loss starts and the prior gets no more denoising loss: it moves only through the hint loss's gradient.
 This chapter varies the warm-up fraction of the book's student epochs over $\{0, 0.25, 0.5, 0.75\}$ (0.5 is the default) and
 adds a run where the prior keeps training on its denoising loss after the warm-up (`--joint-prior`).
-"""),
+""", sections=("prior-fit",)),
     Chapter("14_ablation_ddim", "ablation-ddim", "Diffusion steps and start", r"""
 Hints are drawn with DDIM from step 400 of 1,000 in 5 steps. A reviewer asked how sensitive the method is to both:
 this chapter varies the number of DDIM steps over $\{1, 2, 5, 10\}$ (from step 400) and the start step over
@@ -75,7 +75,7 @@ each does to GDPD's score: the `truncate` prefix (the student sees the raw prefi
 learning-rate schedules (per batch, as released, and per epoch) against the book's constant rate.
 """, parameters=(("schedule_preset", "ablation-schedule",
                   "the preset comparing the schedules where an epoch holds several batches"),),
-            sections=("schedules",)),
+            sections=("schedules", "prior-fit")),
 )
 
 
