@@ -147,6 +147,9 @@ ABLATIONS: dict[str, Preset] = {
                              {"train": replace(BOOK_STUDENT, warmup_epochs=round(f * BOOK_STUDENT.epochs))})
                      for f in (0.0, 0.25, 0.75)),
                    Variant("joint prior", {"joint_prior": True}))),
+        _ablation("ablation-prior", "the prior given 8 or 32 optimiser steps on its denoising loss per warm-up batch, "
+                  "against the paper's one",
+                  tuple(Variant(f"prior updates {k}", {"prior_updates": k}) for k in (8, 32))),
         _ablation("ablation-ddim", "DDIM steps in {1, 2, 5, 10} from step 400; start step in {200, 400, 600, 800}",
                   (*(Variant(f"steps={n}", {"ddim_steps": n}) for n in (1, 2, 10)),
                    *(Variant(f"start={t}", {"ddim_start": t}) for t in (200, 600, 800)))),

@@ -130,11 +130,16 @@ def fit(
         stage = Stage(epoch, warmup=epoch < config.warmup_epochs)
         totals: dict[str, float] = defaultdict(float)
         for index in batch_indices(len(train.y), config.batch_size, generator):
-            terms = distiller(train.batch(index), stage)
+            batch = train.batch(index)
+            terms = distiller(batch, stage)
             loss = torch.stack(list(terms.values())).sum()
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
+            for extra in distiller.extra_losses(batch, stage):
+                optimizer.zero_grad(set_to_none=True)
+                extra.backward()
+                optimizer.step()
             if scheduler is not None and config.lr_schedule == "per_batch":
                 scheduler.step()
             for name, value in terms.items():

@@ -25,7 +25,7 @@ from gdpd.presets import PRESETS, Variant, get_preset
 GRID_DIGESTS = {
     "smoke": "c713018f12e3f5a2", "book": "f9c59590a24fecda", "zoo": "bad4f4d6b0a951c9",
     "paper": "f1a61d1bd2de3eb2", "budget-probe": "b463924b0041a643", "ablation-alpha": "385e9dcc882d0e62",
-    "ablation-samples": "b3ca51f8d1d5968f", "ablation-warmup": "9be879e47acaa58f",
+    "ablation-samples": "b3ca51f8d1d5968f", "ablation-warmup": "9be879e47acaa58f", "ablation-prior": "12bbbdad73f18159",
     "ablation-ddim": "1572510ff7b8fbd0", "ablation-conditioning": "eaad4d48f2a6207e",
     "ablation-protocol": "6c5df81014d98291", "ablation-schedule": "7e32b5fb8d80036a",
     "ablation-lambda": "2c4b6cba37cf8903", "uea": "4d100fe38ab40c09", "physionet": "8dcdb70abe6f34e5",

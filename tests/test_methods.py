@@ -388,3 +388,28 @@ def test_gdpd_joint_prior_keeps_the_prior_losses_after_warmup():
     joint = build_distiller("gdpd", student, 8, GDPDSettings(joint_prior=True))
     assert set(joint(Batch(x, y, teacher), Stage(5, warmup=False))) == {"ce", "diffusion", "reconstruction", "hint"}
     assert set(joint(Batch(x, y, teacher), Stage(0, warmup=True))) == {"ce", "diffusion", "reconstruction"}
+
+
+def test_gdpd_prior_updates_give_the_prior_more_steps_while_it_learns():
+    torch.manual_seed(0)
+    student = LSTMClassifier(in_channels=1, n_classes=3, hidden=8, layers=1)
+    x, y = torch.randn(6, 1, 10), torch.tensor([0, 1, 2, 0, 1, 2])
+    teacher = Outputs(torch.randn(6, 3), torch.randn(6, 8), torch.randn(6, 10, 8))
+    batch = Batch(x, y, teacher)
+    # the default (the paper) takes no extra step, and no other method does
+    assert list(build_distiller("gdpd", student, 8, GDPDSettings()).extra_losses(batch, WARMUP)) == []
+    assert list(make("kd").extra_losses(batch, WARMUP)) == []
+    distiller = build_distiller("gdpd", student, 8, GDPDSettings(prior_updates=4, weight=2.0))
+    assert list(distiller.extra_losses(batch, DISTIL)) == []
+    extra = list(distiller.extra_losses(batch, WARMUP))
+    assert len(extra) == 3 and all(loss.ndim == 0 and loss > 0 for loss in extra)
+    # each is lambda * L_diff: it moves the denoiser alone, not the autoencoder or the student
+    distiller.zero_grad(set_to_none=True)
+    extra[0].backward()
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in distiller.sampler.prior.parameters())
+    assert all(p.grad is None for p in distiller.autoencoder.parameters())
+    assert all(p.grad is None for p in distiller.student.parameters())
+    joint = build_distiller("gdpd", student, 8, GDPDSettings(prior_updates=2, joint_prior=True))
+    assert len(list(joint.extra_losses(batch, DISTIL))) == 1
+    with pytest.raises(ValueError, match="prior_updates"):
+        GDPDSettings(prior_updates=0)

@@ -80,8 +80,8 @@ def test_batch_indices_shuffle_depends_on_generator() -> None:
     assert not all(torch.equal(x, y) for x, y in zip(a, c))
 
 
-def final_lr(monkeypatch, schedule: str, epochs: int, n_train: int, batch_size: int) -> float:
-    """Learning rate of the optimiser ``fit`` builds, read after training."""
+def recorded_optimizers(monkeypatch) -> list[torch.optim.Optimizer]:
+    """The optimisers that ``fit`` builds from now on, in order."""
     optimizers: list[torch.optim.Optimizer] = []
     real = train_module._scheduler
 
@@ -90,6 +90,12 @@ def final_lr(monkeypatch, schedule: str, epochs: int, n_train: int, batch_size: 
         return real(optimizer, lr_schedule)
 
     monkeypatch.setattr(train_module, "_scheduler", recording)
+    return optimizers
+
+
+def final_lr(monkeypatch, schedule: str, epochs: int, n_train: int, batch_size: int) -> float:
+    """Learning rate of the optimiser ``fit`` builds, read after training."""
+    optimizers = recorded_optimizers(monkeypatch)
     train, val = splits(n_train, 3)
     config = TrainConfig(epochs=epochs, warmup_epochs=0, batch_size=batch_size, lr_schedule=schedule)
     fit(distiller(), train, val, config, seed=0)
@@ -243,3 +249,15 @@ def test_fit_rejects_tiny_splits() -> None:
     train, val = splits(1, 1)
     with pytest.raises(ValueError, match="at least 2 training"):
         fit(distiller(), train, val, TrainConfig(epochs=2, warmup_epochs=0), seed=0)
+
+
+@pytest.mark.parametrize("updates", [1, 3])
+def test_fit_takes_the_extra_prior_steps_of_the_warmup(monkeypatch, updates) -> None:
+    optimizers = recorded_optimizers(monkeypatch)
+    train, val = splits(16, 6, teacher=True)
+    gdpd = distiller("gdpd", prior_updates=updates)
+    fit(gdpd, train, val, TrainConfig(epochs=4, warmup_epochs=2, batch_size=8, lr_schedule="constant"), seed=0)
+    steps = {id(p): int(s["step"]) for p, s in optimizers[0].state.items()}
+    # 4 epochs of 2 batches; in each of the 4 warm-up batches the prior takes updates - 1 more steps
+    assert steps[id(gdpd.student.head.weight)] == 8
+    assert steps[id(next(gdpd.sampler.prior.parameters()))] == 8 + 4 * (updates - 1)

@@ -8,6 +8,7 @@ declares its settings (``Settings``, a frozen :class:`gdpd.config.MethodSettings
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import ClassVar, NamedTuple
 
 import torch.nn.functional as F
@@ -77,6 +78,10 @@ class Distiller(nn.Module):
     def term(self, student: Outputs, teacher: Outputs, stage: Stage) -> Tensor | None:
         """The method's distillation term before the weight lambda, or ``None`` for none at this stage."""
         return None
+
+    def extra_losses(self, batch: Batch, stage: Stage) -> Iterator[Tensor]:
+        """Losses of further optimiser steps on the same batch, each taken after the main step (none by default)."""
+        return iter(())
 
     def diagnostics(self, batch: Batch) -> dict[str, float]:
         """Scalars worth logging once per epoch on the validation batch (none by default)."""

@@ -13,6 +13,7 @@ the gradient of the hint loss, which flows through every sampler step into the s
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -48,11 +49,17 @@ class GDPDSettings(SoftTargetSettings):
         "noise with likelihood guidance (Chung et al., ICLR 2023)")
     guidance_scale: float = setting(1.0, "the guidance step size of --conditioning dps")
     joint_prior: bool = setting(False, "keep training the prior on its denoising loss after the warm-up")
+    prior_updates: int = setting(
+        1, "optimiser steps of the prior on its denoising loss per training batch while it learns (1: the paper; more "
+        "give it the steps a small training set does not)")
 
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.samples < 1:
             raise ValueError(f"samples (J) must be >= 1, got {self.samples}")
+        if self.prior_updates < 1:
+            raise ValueError(f"prior_updates must be >= 1 (1: one step per batch, as the paper), got "
+                             f"{self.prior_updates}")
         if self.alpha is not None and not 0 <= self.alpha <= 1:
             raise ValueError(f"a fixed alpha must be in [0, 1], got {self.alpha}; pass None to learn it")
         if self.conditioning not in ("fusion", "dps"):
@@ -103,7 +110,8 @@ class GDPD(Distiller):
     """Warm-up: ``CE + lambda (L_diff + L_rec)``; then ``CE + lambda * mean_j CE(head(z_hat_j), y)``.
 
     ``settings.hinton`` adds ``lambda * T^2 KL`` in both stages, as the released main script does;
-    ``settings.joint_prior`` keeps ``lambda (L_diff + L_rec)`` after the warm-up too (an ablation, not the paper).
+    ``settings.joint_prior`` keeps ``lambda (L_diff + L_rec)`` after the warm-up too, and ``settings.prior_updates``
+    gives the prior that many steps on ``lambda * L_diff`` per batch while it learns (ablations, not the paper).
     """
 
     name = "gdpd"
@@ -138,6 +146,17 @@ class GDPD(Distiller):
         if not stage.warmup:
             terms["hint"] = w * self.hint_loss(student.feature, batch.y)
         return terms
+
+    def extra_losses(self, batch: Batch, stage: Stage) -> Iterator[Tensor]:
+        """``prior_updates - 1`` further steps of ``lambda * L_diff`` on the batch's teacher latents while the prior
+        learns (the warm-up, or throughout with ``joint_prior``); the autoencoder is not updated by them."""
+        if self.settings.prior_updates == 1 or not (stage.warmup or self.settings.joint_prior):
+            return
+        assert batch.teacher is not None
+        with torch.no_grad():
+            latent = self.autoencoder.encoder(batch.teacher.feature)
+        for _ in range(self.settings.prior_updates - 1):
+            yield self.settings.weight * self.sampler.prior(latent)
 
     @torch.no_grad()
     def diagnostics(self, batch: Batch) -> dict[str, float]:
