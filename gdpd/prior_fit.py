@@ -34,11 +34,12 @@ COLUMNS = ["variant", "dataset", "earliness", "seed", "key", "lr_schedule", "war
            "diffusion_start", "diffusion_end", "learned", "hint_accuracy", "val_accuracy", "hint_gap"]
 
 
-def prior_steps(n_train: int, val_fraction: float, batch_size: int, warmup_epochs: int) -> int:
-    """Optimiser steps the prior takes with its denoising loss: warm-up epochs times batches per epoch, where a
-    run trains on the ``n_train - ceil(val_fraction * n_train)`` cases left after its validation split."""
+def prior_steps(n_train: int, val_fraction: float, batch_size: int, warmup_epochs: int, updates: int = 1) -> int:
+    """Optimiser steps the prior takes with its denoising loss: warm-up epochs times batches per epoch times its
+    ``updates`` per batch (``GDPDSettings.prior_updates``), where a run trains on the
+    ``n_train - ceil(val_fraction * n_train)`` cases left after its validation split."""
     fitted = n_train - math.ceil(val_fraction * n_train)
-    return warmup_epochs * math.ceil(fitted / batch_size)
+    return warmup_epochs * math.ceil(fitted / batch_size) * updates
 
 
 def prior_fit(store: ResultStore, preset: Preset) -> pd.DataFrame:
@@ -63,7 +64,8 @@ def prior_fit(store: ResultStore, preset: Preset) -> pd.DataFrame:
         rows.append({
             "variant": variant, "dataset": config.dataset, "earliness": config.earliness, "seed": config.seed,
             "key": record["key"], "lr_schedule": config.train.lr_schedule, "warmup_epochs": warmup,
-            "prior_steps": prior_steps(n_train[config.dataset], config.val_fraction, config.train.batch_size, warmup),
+            "prior_steps": prior_steps(n_train[config.dataset], config.val_fraction, config.train.batch_size, warmup,
+                                       config.method_config.prior_updates),
             "diffusion_start": history.loc[0, "diffusion"] / weight, "diffusion_end": end,
             "learned": bool(end < TRIVIAL_LOSS), "hint_accuracy": 100 * kept["hint_accuracy"],
             "val_accuracy": 100 * kept["val_accuracy"],

@@ -5,7 +5,7 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 
-from gdpd.presets import get_preset
+from gdpd.presets import Variant, get_preset
 from gdpd.prior_fit import COLUMNS, prior_fit, prior_fit_summary, prior_steps
 from gdpd.store import ResultStore
 
@@ -16,6 +16,8 @@ def test_prior_steps_golden_values():
     # OSULeaf: 200 cases, 40 validate, 160 train in three batches
     assert prior_steps(200, 0.2, 64, 300) == 900
     assert prior_steps(200, 0.2, 64, 0) == 0
+    # eight updates per warm-up batch
+    assert prior_steps(50, 0.2, 64, 125, updates=8) == 1000
 
 
 def _record(config, diffusion, best_epoch, hint_accuracy, val_accuracy):
@@ -50,6 +52,11 @@ def test_prior_fit_reads_the_warmup_and_the_kept_epoch(tmp_path):
     assert frame.loc["UnitTest", "hint_gap"] == pytest.approx(25.0)
     # 50 GunPoint cases leave 40 to train on: one batch of 64 per warm-up epoch
     assert frame.loc["GunPoint", "prior_steps"] == warmup
+    # a run with more prior updates per batch counts them
+    more = replace(preset, methods=("gdpd",), variants=(Variant("prior updates 4", {"prior_updates": 4}),))
+    store.put(_record(more.config("GunPoint", 0.4, "gdpd", 1, weight=2.0, prior_updates=4), [2.0, 1.0, 0.5][:warmup],
+                      best_epoch=4, hint_accuracy=0.5, val_accuracy=0.5))
+    assert prior_fit(store, more).set_index("dataset").loc["GunPoint", "prior_steps"] == 4 * warmup
 
 
 def test_prior_fit_is_empty_without_stored_gdpd_runs(tmp_path):
