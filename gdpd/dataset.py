@@ -73,6 +73,12 @@ def resample(X: np.ndarray, length: int) -> np.ndarray:
     return (X[..., lo] * (1 - w) + X[..., hi] * w).astype(dtype)
 
 
+def validation_size(n: int, fraction: float) -> int:
+    """The number of the ``n`` training cases that :func:`validation_split` sets aside: ``ceil(fraction * n)``, as
+    scikit-learn's ``train_test_split`` counts a fractional ``test_size``."""
+    return int(np.ceil(fraction * n))
+
+
 def validation_split(
     y: np.ndarray, fraction: float = 0.2, seed: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -95,7 +101,7 @@ def validation_split(
             "split needs at least 2 per class — merge rare classes or pass a larger "
             "train split"
         )
-    n_val = int(np.ceil(fraction * len(y)))
+    n_val = validation_size(len(y), fraction)
     if not len(labels) <= n_val <= len(y) - len(labels):
         raise DatasetError(
             f"a validation fraction of {fraction} gives {n_val} of {len(y)} cases, but a stratified split of "

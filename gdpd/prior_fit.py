@@ -23,6 +23,7 @@ import math
 import pandas as pd
 
 from gdpd.data import load_dataset
+from gdpd.dataset import validation_size
 from gdpd.inspection import history_frame
 from gdpd.presets import Preset
 from gdpd.store import ResultStore
@@ -36,9 +37,9 @@ COLUMNS = ["variant", "dataset", "earliness", "seed", "key", "lr_schedule", "war
 
 def prior_steps(n_train: int, val_fraction: float, batch_size: int, warmup_epochs: int, updates: int = 1) -> int:
     """Optimiser steps the prior takes with its denoising loss: warm-up epochs times batches per epoch times its
-    ``updates`` per batch (``GDPDSettings.prior_updates``), where a run trains on the
-    ``n_train - ceil(val_fraction * n_train)`` cases left after its validation split."""
-    fitted = n_train - math.ceil(val_fraction * n_train)
+    ``updates`` per batch (``GDPDSettings.prior_updates``), where a run trains on the cases left after its validation
+    split (:func:`gdpd.dataset.validation_size`)."""
+    fitted = n_train - validation_size(n_train, val_fraction)
     return warmup_epochs * math.ceil(fitted / batch_size) * updates
 
 

@@ -9,23 +9,27 @@ have kept instead (the protocol-1 rule, which lands on the untrained plateau on 
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pandas as pd
 from scipy.stats import beta
 
-from gdpd.config import config_key, teacher_config_dict
+from gdpd.config import RunConfig, config_key, teacher_config_dict
 from gdpd.data import load_dataset
+from gdpd.dataset import validation_size
 from gdpd.presets import Preset
 from gdpd.store import ResultStore
 
 
+def _any_cell(preset: Preset, dataset: str) -> RunConfig:
+    """One cell of ``preset`` on ``dataset``: every cell of a dataset shares its teacher and validation fraction."""
+    return preset.config(dataset, preset.earliness[0], preset.methods[0], preset.seeds[0])
+
+
 def teacher_info(preset: Preset, dataset: str, store: ResultStore) -> dict[str, Any] | None:
     """The stored information of ``preset``'s teacher on ``dataset``, or ``None`` when it has not been trained."""
-    config = preset.config(dataset, preset.earliness[0], preset.methods[0], preset.seeds[0])
-    path = store.teacher_path(dataset, config_key(teacher_config_dict(config)), ".json")
+    path = store.teacher_path(dataset, config_key(teacher_config_dict(_any_cell(preset, dataset))), ".json")
     return json.loads(path.read_text()) if path.exists() else None
 
 
@@ -83,8 +87,7 @@ def teachers(preset: Preset, datasets: Iterable[str], store: ResultStore) -> pd.
         info = teacher_info(preset, dataset, store)
         if info is None:
             continue
-        fraction = preset.config(dataset, preset.earliness[0], preset.methods[0], preset.seeds[0]).val_fraction
-        n_val = math.ceil(fraction * len(load_dataset(dataset).y_train))
+        n_val = validation_size(len(load_dataset(dataset).y_train), _any_cell(preset, dataset).val_fraction)
         accuracy = info["val_metrics"]["accuracy"]
         rows.append({
             "dataset": dataset, "seed": info["seed"], "epoch": info["best_epoch"], "n_val": n_val,

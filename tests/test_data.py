@@ -13,7 +13,7 @@ from aeon.datasets import load_from_ts_file, save_to_ts_file
 
 from gdpd import data
 from gdpd.data import OFFLINE_UCR, OFFLINE_UEA, load_dataset
-from gdpd.dataset import Dataset, DatasetError, resample, validation_split
+from gdpd.dataset import Dataset, DatasetError, resample, validation_size, validation_split
 
 
 @cache
@@ -232,6 +232,7 @@ def test_validation_split_is_drawn_per_seed_as_released() -> None:
         _, released = train_test_split(np.arange(len(y)), test_size=0.2, stratify=y, random_state=seed)
         np.testing.assert_array_equal(val_idx, np.sort(released))
         assert sorted(np.unique(y[val_idx]).tolist()) == sorted(np.unique(y).tolist())
+        assert len(val_idx) == validation_size(len(y), 0.2) == 8  # 36 training cases: ceil(7.2)
 
 
 def test_validation_split_keeps_every_class_in_both_parts() -> None:

@@ -149,7 +149,9 @@ class GDPD(Distiller):
 
     def extra_losses(self, batch: Batch, stage: Stage) -> Iterator[Tensor]:
         """``prior_updates - 1`` further steps of ``lambda * L_diff`` on the batch's teacher latents while the prior
-        learns (the warm-up, or throughout with ``joint_prior``); the autoencoder is not updated by them."""
+        learns (the warm-up, or throughout with ``joint_prior``). They move the denoiser alone: the latents are encoded
+        once per batch without gradients, a forward pass that, in training mode, also moves the encoder's BatchNorm
+        running statistics once more."""
         if self.settings.prior_updates == 1 or not (stage.warmup or self.settings.joint_prior):
             return
         assert batch.teacher is not None
