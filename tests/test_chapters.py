@@ -154,6 +154,12 @@ def test_main_results_chapter_table_equals_the_aggregation_of_the_store(tmp_path
         assert f"({len(kept)} runs, {kept['dataset'].nunique()} datasets)" in check[0]
     else:
         assert check == []
+    # The summary at the top counts the same verdict as the claim-by-claim section at the end.
+    glance = [text for text in markdown_outputs(out) if text.startswith("**At a glance:")]
+    verdict = [text for text in markdown_outputs(out) if " statements hold in our runs**" in text]
+    assert len(glance) == len(verdict) == 1
+    assert glance[0].split()[3] == verdict[0].split()[0].strip("*")
+    assert glance[0].count("\n- **holds**") + glance[0].count("\n- **does not hold**") == 5
     # The prior census counts the analysed GDPD runs whose last warm-up epoch logged a loss below one.
     warmup = get_preset("paper").student.warmup_epochs
     ends = [next(e["diffusion"] for e in r["history"] if e["epoch"] == warmup - 1)
