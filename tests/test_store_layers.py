@@ -6,6 +6,10 @@ Every test here uses temporary folders in place of the book's store (``data/resu
 import errno
 import hashlib
 import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -184,11 +188,26 @@ def test_gdpd_run_into_a_folder_that_cannot_be_written_fails_with_the_fix(tmp_pa
     assert "name a writable store" in capsys.readouterr().err
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="file modes do not stop the superuser from writing")
-def test_a_read_only_folder_gives_a_clear_error(tmp_path):
-    tmp_path.chmod(0o555)
+@contextmanager
+def _read_only(folder: Path) -> Iterator[None]:
+    """``folder`` refuses new files meanwhile: by its mode, or, for the superuser (whom modes do not stop), by the
+    file system's immutable attribute; the test is skipped where neither is available."""
+    if os.geteuid() != 0:
+        folder.chmod(0o555)
+        try:
+            yield
+        finally:
+            folder.chmod(0o755)
+        return
+    chattr = shutil.which("chattr")
+    if chattr is None or subprocess.run([chattr, "+i", str(folder)], capture_output=True).returncode != 0:
+        pytest.skip("the superuser ignores file modes and this file system has no immutable attribute")
     try:
-        with pytest.raises(StoreError, match="cannot write"):
-            ResultStore(tmp_path).ensure_writable()
+        yield
     finally:
-        tmp_path.chmod(0o755)
+        subprocess.run([chattr, "-i", str(folder)], check=True)
+
+
+def test_a_read_only_folder_gives_a_clear_error(tmp_path):
+    with _read_only(tmp_path), pytest.raises(StoreError, match="cannot write"):
+        ResultStore(tmp_path).ensure_writable()
