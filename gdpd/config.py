@@ -15,10 +15,11 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
 PROTOCOL_VERSION = 2
-"""The version of the experiment protocol; every run key holds it, so a change of protocol retires every record
-computed under the previous one in one step. Version 1 (before 2026-12): teacher kept at its lowest validation loss
-over all epochs, one validation split for every seed, a denoiser block with two layers and a ReLU after the residual
-sum, diagnostics drawing from the training random stream. Version 2 fixes all four (book chapter "The method")."""
+"""The version of the experiment protocol; every run key (and every cost measurement's) holds it, so a change of
+protocol retires every record computed under the previous one in one step. Version 1 (before 2026-12): teacher kept
+at its lowest validation loss over all epochs, one validation split for every seed, a denoiser block with two layers
+and a ReLU after the residual sum, diagnostics drawing from the training random stream. Version 2 fixes all four
+(book chapter "The method")."""
 PAPER_SEEDS = (1, 24, 300, 49000, 1001)
 
 PrefixMode = Literal["stretch", "truncate"]

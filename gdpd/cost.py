@@ -7,7 +7,9 @@ plus the prior's fit for GDPD) and the distillation stage; inference is the depl
 ``inference_cases`` series, which is the same network for every method (distillation adds no inference cost).
 
 Results are stored as JSON under ``<store>/cost/<key>.json`` with the configuration and provenance, so the cost
-chapter renders from them and ``gdpd cost`` recomputes only what is missing.
+chapter renders from them and ``gdpd cost`` recomputes only what is missing. Like a run's, a measurement's key holds
+the protocol version (:data:`gdpd.config.PROTOCOL_VERSION`): GDPD's cost depends on its denoiser block, which version
+2 changed, so the measurements of an earlier version are never read as current ones.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from typing import Any
 import pandas as pd
 import torch
 
-from gdpd.config import MethodSettings, config_key
+from gdpd.config import PROTOCOL_VERSION, MethodSettings, config_key
 from gdpd.methods import METHODS, Stage, build_distiller, method_class
 from gdpd.models import LSTMClassifier, count_parameters, predict_outputs
 from gdpd.provenance import provenance
@@ -52,8 +54,15 @@ class CostConfig:
     inference_cases: int = 256
     threads: int = 1
     samples: int = 1
+    protocol: int = PROTOCOL_VERSION
 
     def __post_init__(self) -> None:
+        if self.protocol != PROTOCOL_VERSION:
+            raise ValueError(
+                f"protocol version {self.protocol!r} is not the one this code measures ({PROTOCOL_VERSION}); a "
+                "measurement of another version was taken by other code: check out the commit named in its "
+                f"provenance, or drop the protocol field to measure under version {PROTOCOL_VERSION}"
+            )
         if self.epochs < 2 or self.cases < 2 or self.batch_size < 2:
             raise ValueError("epochs, cases and batch_size must be >= 2 (one warm-up and one distillation epoch)")
         if self.samples != 1 and "samples" not in method_class(self.method).Settings.names():
@@ -65,8 +74,8 @@ class CostConfig:
         return method_class(self.method).Settings(**({"samples": self.samples} if self.samples != 1 else {}))
 
     def stored_fields(self) -> dict[str, Any]:
-        """The fields a record stores and its key hashes: ``samples`` only when it is not 1, so that measurements
-        stored before the field existed keep their keys."""
+        """The fields a record stores and its key hashes: ``samples`` only when it is not 1 (one hint was the only
+        setting before the field existed), and always the protocol version."""
         fields = asdict(self)
         if fields["samples"] == 1:
             del fields["samples"]
@@ -142,7 +151,8 @@ def measure(config: CostConfig) -> dict[str, Any]:
 
 
 def measure_in_subprocess(config: CostConfig) -> dict[str, Any]:
-    """:func:`measure` in a fresh interpreter, so the peak memory is the measurement's own."""
+    """:func:`measure` in a fresh interpreter, so the peak memory is the measurement's own: ``{"metrics": ...,
+    "provenance": ...}``, the provenance of the measuring process (its thread count is the configuration's)."""
     command = [sys.executable, "-m", "gdpd.cost", json.dumps(asdict(config))]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
@@ -164,8 +174,7 @@ def cost_frame(
     for config in tqdm(configs, desc="cost", unit="measurement", disable=not progress):
         record = store.get_side("cost", config.key())
         if record is None and compute:
-            record = {"key": config.key(), "config": config.stored_fields(), "metrics": measure_in_subprocess(config),
-                      "provenance": provenance(torch.device("cpu"))}
+            record = {"key": config.key(), "config": config.stored_fields(), **measure_in_subprocess(config)}
             store.put_side("cost", record)
             record = store.get_side("cost", config.key())  # rows read as stored, whether measured now or before
         if record is not None:
@@ -197,4 +206,5 @@ def samples_costs(store: ResultStore | None = None) -> pd.DataFrame:
 
 
 if __name__ == "__main__":
-    print(json.dumps(measure(CostConfig(**json.loads(sys.argv[1])))))
+    measured = measure(CostConfig(**json.loads(sys.argv[1])))
+    print(json.dumps({"metrics": measured, "provenance": provenance(torch.device("cpu"))}))

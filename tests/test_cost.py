@@ -5,6 +5,7 @@ from dataclasses import asdict
 
 import pytest
 
+from gdpd.config import PROTOCOL_VERSION
 from gdpd.cost import (
     BOOK_SHAPE,
     CostConfig,
@@ -37,6 +38,7 @@ def test_cost_frame_measures_once_in_a_fresh_process_and_reads_back(tmp_path):
     assert len(first) == 1 and first.loc[0, "method"] == "kd"
     record = json.loads((tmp_path / "cost" / f"{config.key()}.json").read_text())
     assert record["config"]["hidden"] == 8 and "git_commit" in record["provenance"]
+    assert record["provenance"]["torch_threads"] == config.threads == 1  # the measuring process's, not the caller's
     assert cost_frame([config], store).equals(first)  # stored: not measured again
 
 
@@ -79,10 +81,21 @@ def test_chapter_configs_cover_every_method_and_the_scaling_sweeps():
     assert len(configs) == len(set(configs))
 
 
-def test_keys_of_measurements_without_samples_are_unchanged_and_samples_count():
-    assert CostConfig("gdpd").key() == config_key({k: v for k, v in asdict(CostConfig("gdpd")).items()
-                                                  if k != "samples"})
+def test_a_key_holds_the_protocol_version_and_samples_only_when_not_one():
+    fields = asdict(CostConfig("gdpd"))
+    assert fields["protocol"] == PROTOCOL_VERSION
+    assert CostConfig("gdpd").key() == config_key({k: v for k, v in fields.items() if k != "samples"})
     assert CostConfig("gdpd", samples=2).key() != CostConfig("gdpd").key()
+
+
+def test_a_measurement_of_an_earlier_protocol_is_not_read_as_a_current_one(tmp_path):
+    store = ResultStore(tmp_path)
+    config = CostConfig("gdpd", **BOOK_SHAPE)
+    earlier = {k: v for k, v in config.stored_fields().items() if k != "protocol"}  # as version 1 stored it
+    store.put_side("cost", {"key": config_key(earlier), "config": earlier, "provenance": {"created": ""},
+                            "metrics": {"s_per_step": 0.2, "peak_rss_mb": 400.0}})
+    assert cost_frame([config], store).empty
+    assert book_shape_costs(("gdpd",), store).empty
 
 
 def test_bad_configurations_are_refused():
@@ -92,3 +105,5 @@ def test_bad_configurations_are_refused():
         CostConfig("gdpd", samples=0)
     with pytest.raises(ValueError, match=">= 2"):
         CostConfig("kd", epochs=1)
+    with pytest.raises(ValueError, match="protocol version 1 is not the one this code measures"):
+        CostConfig("kd", protocol=1)
