@@ -244,10 +244,11 @@ def test_every_stored_record_reads():
     assert set(frame["protocol"]) <= {1, PROTOCOL_VERSION}
 
 
-def test_the_zoo_and_the_ablations_render_only_current_records():
-    """Issue 17: their version-1 records left the store; any block they show is of the current protocol."""
+def test_the_recomputed_chapters_render_only_current_records():
+    """Issue 17: the version-1 records of the zoo, the ablations and the architectures left the store; any block
+    these chapters show is of the current protocol."""
     store = ResultStore(COMMITTED_ROOT)
-    for name in ("zoo", *ABLATIONS):
+    for name in ("zoo", *ABLATIONS, "architectures"):
         selection = results.select_analysis(store, get_preset(name))
         assert selection.protocol == PROTOCOL_VERSION, name
         assert not (results.LEGACY_INDEX / f"{name}.csv").exists(), name
