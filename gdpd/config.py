@@ -22,6 +22,17 @@ and a ReLU after the residual sum, diagnostics drawing from the training random 
 (book chapter "The method")."""
 PAPER_SEEDS = (1, 24, 300, 49000, 1001)
 
+
+def require_current_protocol(protocol: int, action: str) -> None:
+    """Refuse a configuration of another protocol version than :data:`PROTOCOL_VERSION`, naming the fix; ``action``
+    is what this code would do with it (``"run"``, ``"measure"``)."""
+    if protocol != PROTOCOL_VERSION:
+        raise ValueError(
+            f"protocol version {protocol!r} is not the one this code {action}s ({PROTOCOL_VERSION}); a record of "
+            "another version was computed by other code: check out the commit named in its provenance, or drop the "
+            f"protocol field to {action} under version {PROTOCOL_VERSION}"
+        )
+
 PrefixMode = Literal["stretch", "truncate"]
 LRSchedule = Literal["constant", "per_epoch", "per_batch"]
 Selection = Literal["val_loss", "val_accuracy"]
@@ -172,12 +183,7 @@ class RunConfig:
     protocol: int = PROTOCOL_VERSION
 
     def __post_init__(self) -> None:
-        if self.protocol != PROTOCOL_VERSION:
-            raise ValueError(
-                f"protocol version {self.protocol!r} is not the one this code runs ({PROTOCOL_VERSION}); records of "
-                "another version were computed by other code: check out the commit named in their provenance, or "
-                f"drop the protocol field to run under version {PROTOCOL_VERSION}"
-            )
+        require_current_protocol(self.protocol, "run")
         if not 0 < self.earliness <= 1:
             raise ValueError(f"earliness must be in (0, 1], got {self.earliness}; pass a fraction such as 0.4")
         if not 0 < self.channel_fraction <= 1:

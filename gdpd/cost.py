@@ -26,7 +26,7 @@ from typing import Any
 import pandas as pd
 import torch
 
-from gdpd.config import PROTOCOL_VERSION, MethodSettings, config_key
+from gdpd.config import PROTOCOL_VERSION, MethodSettings, config_key, require_current_protocol
 from gdpd.methods import METHODS, Stage, build_distiller, method_class
 from gdpd.models import LSTMClassifier, count_parameters, predict_outputs
 from gdpd.provenance import provenance
@@ -57,12 +57,7 @@ class CostConfig:
     protocol: int = PROTOCOL_VERSION
 
     def __post_init__(self) -> None:
-        if self.protocol != PROTOCOL_VERSION:
-            raise ValueError(
-                f"protocol version {self.protocol!r} is not the one this code measures ({PROTOCOL_VERSION}); a "
-                "measurement of another version was taken by other code: check out the commit named in its "
-                f"provenance, or drop the protocol field to measure under version {PROTOCOL_VERSION}"
-            )
+        require_current_protocol(self.protocol, "measure")
         if self.epochs < 2 or self.cases < 2 or self.batch_size < 2:
             raise ValueError("epochs, cases and batch_size must be >= 2 (one warm-up and one distillation epoch)")
         if self.samples != 1 and "samples" not in method_class(self.method).Settings.names():

@@ -77,6 +77,12 @@ def test_a_setting_the_method_does_not_read_is_refused():
     assert smoke.config("GunPoint", 0.4, "base", 1, weight=10.0).key() == smoke.config("GunPoint", 0.4, "base", 1).key()
 
 
+def test_a_configuration_of_another_protocol_is_refused_with_the_fix():
+    smoke = get_preset("smoke")
+    with pytest.raises(ValueError, match="protocol version 1 is not the one this code runs .*check out the commit"):
+        replace(smoke.config("GunPoint", 0.4, "base", 1), protocol=1)
+
+
 def test_the_configuration_layer_imports_no_numerical_library():
     code = "import sys, gdpd.config; print(sorted({'torch', 'numpy', 'pandas'} & set(sys.modules)))"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "[]\n"
