@@ -10,13 +10,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import types
 from collections.abc import Sequence
-from dataclasses import fields, replace
-from typing import Any, Literal, get_args, get_origin, get_type_hints
+from dataclasses import replace
+from typing import Any
 
-RUN_FLAGS = ("prefix_mode", "channel_fraction", "architecture", "hidden", "layers")
-TEACHER_OPTIONS = {"teacher_architecture": "architecture", "teacher_hidden": "hidden", "teacher_layers": "layers"}
+from gdpd.flags import RUN_FLAGS, TEACHER_OPTIONS, run_arguments, setting_arguments
+
 METRICS = ("auc_prc", "accuracy", "roc_auc", "fidelity", "kl")
 
 
@@ -28,53 +27,6 @@ def _store_argument(parser: argparse.ArgumentParser) -> None:
 def _compute_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default="cpu", help="cpu, cuda or auto (default: cpu)")
     parser.add_argument("--threads", type=int, help="torch threads per run (default: torch's choice)")
-
-
-def _setting_type(annotation: Any) -> dict[str, Any]:
-    """The argparse keywords that parse a setting of type ``annotation`` (``None`` in a union is the default)."""
-    if annotation is bool:
-        return {"action": argparse.BooleanOptionalAction}
-    if get_origin(annotation) is Literal:
-        return {"choices": list(get_args(annotation))}
-    if isinstance(annotation, types.UnionType):
-        annotation = next(arg for arg in get_args(annotation) if arg is not type(None))
-    return {"type": annotation}
-
-
-def _setting_arguments(parser: argparse.ArgumentParser) -> None:
-    """One flag per setting name of the registered methods, its help naming the methods that read it."""
-    from gdpd.methods import METHODS
-
-    parse: dict[str, tuple[str, dict[str, Any]]] = {}
-    helps: dict[str, dict[str, list[str]]] = {}
-    for method, cls in METHODS.items():
-        settings = cls.Settings
-        hints = get_type_hints(settings)
-        for field in fields(settings):
-            keywords = _setting_type(hints[field.name])
-            first, known = parse.setdefault(field.name, (method, keywords))
-            if known != keywords:
-                raise ValueError(f"setting {field.name!r} of method {method!r} parses unlike {first!r}'s "
-                                 f"({keywords} against {known}); give one of them another name")
-            helps.setdefault(field.name, {}).setdefault(field.metadata.get("help", field.name), []).append(method)
-    group = parser.add_argument_group("method settings (override the preset; each names the methods that read it)")
-    for name, (_, keywords) in parse.items():
-        text = "; ".join(f"{sentence} ({', '.join(methods)})" for sentence, methods in helps[name].items())
-        group.add_argument(f"--{name.replace('_', '-')}", dest=name, default=None, help=text, **keywords)
-    parser.set_defaults(setting_names=tuple(parse))
-
-
-def _run_arguments(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("run options (override the preset)")
-    group.add_argument("--prefix-mode", choices=["stretch", "truncate"], help="how the student sees the prefix")
-    group.add_argument("--channel-fraction", type=float,
-                       help="multivariate: the student sees only the first fraction of the channels (e.g. 0.5)")
-    group.add_argument("--architecture", help="student architecture: lstm, fcn, resnet or inception")
-    group.add_argument("--hidden", type=int, help="student width (LSTM units, CNN base filters)")
-    group.add_argument("--layers", type=int, help="student depth (LSTM layers, blocks, Inception modules)")
-    group.add_argument("--teacher-architecture", help="teacher architecture (cross-architecture distillation)")
-    group.add_argument("--teacher-hidden", type=int, help="teacher width")
-    group.add_argument("--teacher-layers", type=int, help="teacher depth")
 
 
 def build_parser(settings: bool = True) -> argparse.ArgumentParser:
@@ -95,8 +47,8 @@ def build_parser(settings: bool = True) -> argparse.ArgumentParser:
                        help="also store the trained weights (chapters that look inside a run read them)")
     p_run.add_argument("--progress", action="store_true", help="show per-epoch progress bars")
     if settings:
-        _setting_arguments(p_run)
-    _run_arguments(p_run)
+        setting_arguments(p_run)
+    run_arguments(p_run)
     _store_argument(p_run)
     _compute_arguments(p_run)
 
@@ -179,6 +131,11 @@ def _print_record(record: dict[str, Any], as_json: bool) -> None:
     print(f"  {'seconds per epoch':>20s}  {record['training']['seconds_per_epoch']:.3f}")
 
 
+def _report(line: str) -> None:
+    """Long commands say what they do on standard error, so that ``--json`` output stays one object."""
+    print(line, file=sys.stderr, flush=True)
+
+
 def _cmd_run(args: argparse.Namespace) -> None:
     from gdpd.experiment import run
     from gdpd.presets import get_preset
@@ -193,7 +150,7 @@ def _cmd_run(args: argparse.Namespace) -> None:
     config = preset.config(args.dataset, args.earliness, args.method, args.seed, **overrides)
     store = ResultStore(args.results).ensure_writable()
     record = run(config, store, args.device, progress=args.progress, recompute=args.recompute,
-                 keep_model=args.keep_model)
+                 keep_model=args.keep_model, report=_report)
     _print_record(record, args.json)
     print(f"records in {store}", file=sys.stderr)
 
@@ -341,7 +298,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, LookupError) as error:  # DatasetError is a ValueError
         print(f"gdpd: error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        _quiet_after_interrupt()
+        print("gdpd: interrupted; every finished record and teacher seed is kept, nothing is half-written "
+              "(records are written whole), and the same command resumes", file=sys.stderr)
+        return 130
     return status or 0
+
+
+def _quiet_after_interrupt() -> None:
+    """Silence what Dask's workers and event loop log while a grid's cluster shuts down after Ctrl-C."""
+    import logging
+    import warnings
+
+    warnings.simplefilter("ignore")
+    for name in ("distributed", "tornado", "asyncio"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
 if __name__ == "__main__":

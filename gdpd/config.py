@@ -36,6 +36,7 @@ def require_current_protocol(protocol: int, action: str) -> None:
 PrefixMode = Literal["stretch", "truncate"]
 LRSchedule = Literal["constant", "per_epoch", "per_batch"]
 Selection = Literal["val_loss", "val_accuracy"]
+TeacherChoice = Literal["val_accuracy", "val_loss", "test_auc_prc"]
 
 
 @dataclass(frozen=True)
@@ -92,17 +93,31 @@ class TrainConfig:
 TEACHER_TRAIN = TrainConfig(
     epochs=600, warmup_epochs=0, patience=150, lr_schedule="constant", selection="val_accuracy", select_from=50
 )
-"""How every teacher trains: up to 600 epochs at a constant rate, keeping the epoch of highest validation accuracy
+"""The book protocol's teachers: up to 600 epochs at a constant rate, keeping the epoch of highest validation accuracy
 from epoch 50 on (ties to the later epoch) and stopping 150 epochs after the last improvement."""
+
+RELEASED_TEACHER_TRAIN = TrainConfig(epochs=600, warmup_epochs=0, patience=150, lr_schedule="per_batch")
+"""The released teachers' training: the students' optimiser and per-batch learning-rate schedule on full series, up
+to 600 epochs, keeping the epoch of lowest validation cross-entropy over all epochs and stopping 150 epochs after its
+last improvement."""
 
 
 @dataclass(frozen=True)
 class TeacherConfig:
-    """The full-series teacher: architecture, optimisation, and the seeds it is chosen from.
+    """The full-series teacher: architecture, optimisation, the seeds it is chosen from and how it is chosen.
 
-    Each seed trains on its own validation split; the teacher kept is the seed with the highest validation accuracy
-    at its selected epoch (ties: the lower validation cross-entropy). A teacher whose validation accuracy does not beat
-    the majority-class rate of its validation cases is reported as not competent.
+    Each seed trains on its own validation split and keeps one epoch (``train.selection``); ``choice`` then picks the
+    seed (:func:`gdpd.teacher_training.choose`):
+
+    - ``val_accuracy`` (the book protocol): the highest validation accuracy, ties to the lower validation
+      cross-entropy;
+    - ``val_loss`` (the paper protocol): the released criterion, the lowest validation cross-entropy, among the seeds
+      whose kept epoch is more accurate on validation than the majority class (the untrained plateau guard);
+    - ``test_auc_prc``: the released rule exactly, the best test AUC-PRC. It leaks the test split and exists only to
+      measure what that leak adds (book chapter "Teacher and prior").
+
+    A teacher whose validation accuracy does not beat the majority-class rate of its validation cases is reported as
+    not competent.
     """
 
     architecture: str = "lstm"
@@ -110,10 +125,45 @@ class TeacherConfig:
     layers: int = 3
     train: TrainConfig = TEACHER_TRAIN
     seeds: tuple[int, ...] = PAPER_SEEDS
+    choice: TeacherChoice = "val_accuracy"
 
     def __post_init__(self) -> None:
         if not self.seeds:
             raise ValueError("a teacher needs at least one seed to be chosen from; pass e.g. seeds=(1,)")
+        if self.choice not in ("val_accuracy", "val_loss", "test_auc_prc"):
+            raise ValueError(f"choice must be val_accuracy, val_loss or test_auc_prc; got {self.choice!r}")
+
+
+@dataclass(frozen=True)
+class TeacherRun:
+    """Everything that determines a dataset's teacher; its hash is the teacher's key in the store.
+
+    Every student run that shares these fields shares one teacher (:attr:`RunConfig.teacher_run`). A teacher seed's
+    training does not depend on how the seed is then chosen, so each seed is a *candidate* with a key of its own
+    (:meth:`candidate_key`) that teachers differing only in ``choice`` share.
+    """
+
+    dataset: str
+    teacher: TeacherConfig = TeacherConfig()
+    max_length: int = 100
+    val_fraction: float = 0.2
+    protocol: int = PROTOCOL_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fields that differ from their defaults, plus the dataset and the protocol version (the form hashed)."""
+        full = json.loads(json.dumps(asdict(self)))
+        defaults = json.loads(json.dumps(asdict(TeacherRun(self.dataset))))
+        return _prune(full, {k: v for k, v in defaults.items() if k not in ("dataset", "protocol")})
+
+    def key(self) -> str:
+        return config_key(self.to_dict())
+
+    def candidate_key(self, seed: int) -> str:
+        """The key of one candidate seed: the teacher's fields without the seeds and the choice, plus ``seed``."""
+        data = json.loads(json.dumps(asdict(self)))
+        for name in ("seeds", "choice"):
+            del data["teacher"][name]
+        return config_key({**data, "seed": seed})
 
 
 def setting(default: Any, help: str) -> Any:
@@ -209,6 +259,11 @@ class RunConfig:
     def key(self) -> str:
         return config_key(self.to_dict())
 
+    @property
+    def teacher_run(self) -> TeacherRun:
+        """The teacher this run distils from (students that share it share one teacher)."""
+        return TeacherRun(self.dataset, self.teacher, self.max_length, self.val_fraction, self.protocol)
+
     def _defaults(self) -> dict[str, Any]:
         """Default values of every field but those always kept (the required ones and the protocol version)."""
         default = RunConfig(self.dataset, self.earliness, self.method, self.seed,
@@ -241,12 +296,6 @@ REQUIRED_FIELDS = ("dataset", "earliness", "method", "seed")
 KEPT_FIELDS = (*REQUIRED_FIELDS, "protocol")
 RUN_OPTIONS = tuple(f.name for f in fields(RunConfig) if f.name not in (*KEPT_FIELDS, "method_config"))
 """The fields a preset or a command-line option may override; every other override names a method setting."""
-
-
-def teacher_config_dict(config: RunConfig) -> dict[str, Any]:
-    """What determines a dataset's teacher; every student sharing it reuses one cached teacher."""
-    run = config.to_dict()
-    return {k: run[k] for k in ("dataset", "teacher", "max_length", "val_fraction", "protocol") if k in run}
 
 
 def config_key(config: dict[str, Any]) -> str:

@@ -43,7 +43,7 @@ from tqdm.auto import tqdm
 from gdpd.config import PROTOCOL_VERSION, RunConfig, config_key
 from gdpd.data import load_dataset
 from gdpd.dataset import Dataset
-from gdpd.experiment import get_teacher, prepare, resolve_device, run
+from gdpd.experiment import prepare, resolve_device, run
 from gdpd.metrics import softmax
 from gdpd.models import predict_outputs
 from gdpd.prefix import prefix_length
@@ -51,6 +51,7 @@ from gdpd.presets import Preset
 from gdpd.provenance import provenance
 from gdpd.results import method_label
 from gdpd.store import ResultStore
+from gdpd.teacher_training import get_teacher
 
 if TYPE_CHECKING:
     from aeon.classification.early_classification import BaseEarlyClassifier
@@ -277,7 +278,7 @@ def bank_reference(
     config = preset.config(dataset, BANK_LEVELS[0], "base", seed)
     torch_device = resolve_device(device)
     data = prepare(config, torch_device)
-    teacher, _ = get_teacher(config, data, store, torch_device)
+    teacher, _ = get_teacher(config.teacher_run, store, torch_device)
     return BankReference(
         labels={split: data.labels[split].cpu().numpy() for split in BANK_SPLITS},
         teacher={split: _probabilities(predict_outputs(teacher, data.full[split]).logits) for split in BANK_SPLITS},

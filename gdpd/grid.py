@@ -14,10 +14,11 @@ from typing import Any
 import torch
 from tqdm.auto import tqdm
 
-from gdpd.config import RunConfig, config_key, teacher_config_dict
-from gdpd.experiment import get_teacher, prepare, resolve_device, run
+from gdpd.config import RunConfig
+from gdpd.experiment import resolve_device, run
 from gdpd.results import missing_cells
 from gdpd.store import ResultStore
+from gdpd.teacher_training import get_teacher
 
 LOCAL_WORKER_CONFIG = {
     "distributed.worker.profile.enabled": False,
@@ -48,22 +49,21 @@ def train_teacher(config: RunConfig, root: str, device: str, threads: int | None
     """Task body: make sure the teacher of ``config``'s dataset is cached in the store."""
     if threads:
         torch.set_num_threads(threads)
-    torch_device = resolve_device(device)
-    get_teacher(config, prepare(config, torch_device), ResultStore(root), torch_device)
-    return config_key(teacher_config_dict(config))
+    get_teacher(config.teacher_run, ResultStore(root), resolve_device(device))
+    return config.teacher_run.key()
 
 
 def distinct_teachers(configs: Sequence[RunConfig]) -> list[RunConfig]:
     """One representative configuration per distinct teacher."""
     seen: dict[str, RunConfig] = {}
     for config in configs:
-        seen.setdefault(config_key(teacher_config_dict(config)), config)
+        seen.setdefault(config.teacher_run.key(), config)
     return list(seen.values())
 
 
 def missing_teachers(store: ResultStore, configs: Sequence[RunConfig]) -> list[RunConfig]:
     """One representative configuration per distinct teacher of ``configs`` that ``store`` lacks."""
-    return [c for c in distinct_teachers(configs) if not store.has_teacher(c.dataset, config_key(teacher_config_dict(c)))]
+    return [c for c in distinct_teachers(configs) if not store.has_teacher(c.dataset, c.teacher_run.key())]
 
 
 def _in_process(configs: Sequence[RunConfig], root: str, device: str, threads: int | None,
@@ -84,7 +84,7 @@ def _on_dask(configs: Sequence[RunConfig], root: str, device: str, threads: int 
     # Priorities keep the grid's order: every teacher first, then the cells seed by seed, so a grid stopped
     # part-way leaves complete seeds rather than a few datasets with every seed.
     teachers = {
-        config_key(teacher_config_dict(c)): client.submit(
+        c.teacher_run.key(): client.submit(
             train_teacher, c, root, device, threads, pure=False, priority=len(configs) + 1
         )
         for c in distinct_teachers(configs)
@@ -95,7 +95,7 @@ def _on_dask(configs: Sequence[RunConfig], root: str, device: str, threads: int 
         return
     futures = []
     for order, config in enumerate(configs):
-        teacher = teachers[config_key(teacher_config_dict(config))]
+        teacher = teachers[config.teacher_run.key()]
         futures.append(client.submit(_after, teacher, config, root, device, threads, pure=False, priority=-order))
     for future in as_completed(futures):
         yield future.result()

@@ -245,6 +245,21 @@ def evaluate(
     return out
 
 
+def confidence(y: np.ndarray, logits: np.ndarray) -> dict[str, float]:
+    """How sure a classifier is, and how justly: ``top_probability``, the mean of max_k p_k over the cases, and
+    ``nll``, the mean negative log-likelihood -log p_y of the true class (natural log), with p = softmax(logits).
+
+    A classifier whose outputs sit near uniform has a top probability near 1/K and a likelihood near ln K whatever
+    its accuracy; soft targets from it carry little.
+    """
+    labels, checked = _check_labels(y, logits, "logits")
+    log_p = _log_softmax(checked)
+    return {
+        "top_probability": float(np.exp(log_p.max(axis=1)).mean()),
+        "nll": float(-log_p[np.arange(len(labels)), labels].mean()),
+    }
+
+
 def _check_scores(scores: pd.DataFrame) -> pd.DataFrame:
     """Validate a (datasets x methods) table of scores, higher is better."""
     if not isinstance(scores, pd.DataFrame):

@@ -14,6 +14,10 @@ Layout under a store's folder::
     runs/<dataset>/<key>.json      one record per student run
     teachers/<dataset>-<key>.pt    cached teacher weights (recomputed deterministically when absent)
     teachers/<dataset>-<key>.json  the teacher's configuration, metrics and every seed's validation curve
+    teachers/candidates/<dataset>-<key>.{pt,json}
+                                   each teacher seed as it finishes training (an interrupted teacher resumes from
+                                   them; teachers that differ only in how a seed is chosen share them). The chosen
+                                   teacher's files hold all a run needs, so the book's store does not commit these.
     models/<dataset>/<key>.pt      a run's trained weights, kept only where asked for (chapters that look inside)
     early/<dataset>/<key>.json     one record per aeon early classifier scored (early-classification chapter)
     cost/<key>.json                one record per cost measurement (cost chapter)
@@ -110,6 +114,10 @@ def _check_store_folder(root: Path) -> None:
         )
 
 
+def _teacher_folder(candidate: bool) -> Path:
+    return Path("teachers") / "candidates" if candidate else Path("teachers")
+
+
 def safe_name(dataset: str) -> str:
     """A folder name for a dataset given by name or by path."""
     return Path(dataset).name or "dataset"
@@ -169,21 +177,22 @@ class ResultStore:
         layer = next((layer for layer in self.layers if self.read_record(layer / record) is not None), self.root)
         return layer / "models" / safe_name(dataset) / f"{key}.pt"
 
-    def _teacher_layer(self, dataset: str, key: str) -> Path | None:
-        """The first layer holding both of the teacher's files, or ``None``."""
+    def _teacher_layer(self, folder: Path, dataset: str, key: str) -> Path | None:
+        """The first layer whose ``folder`` holds both of the teacher's (or candidate's) files, or ``None``."""
         stem = f"{safe_name(dataset)}-{key}"
         return next((layer for layer in self.layers
-                     if all((layer / "teachers" / f"{stem}{end}").exists() for end in TEACHER_FILES)), None)
+                     if all((layer / folder / f"{stem}{end}").exists() for end in TEACHER_FILES)), None)
 
-    def has_teacher(self, dataset: str, key: str) -> bool:
-        """Whether some layer holds the teacher's weights and description both."""
-        return self._teacher_layer(dataset, key) is not None
+    def has_teacher(self, dataset: str, key: str, candidate: bool = False) -> bool:
+        """Whether some layer holds the teacher's (with ``candidate``, the teacher seed's) weights and description."""
+        return self._teacher_layer(_teacher_folder(candidate), dataset, key) is not None
 
-    def teacher_path(self, dataset: str, key: str, suffix: str) -> Path:
-        """The teacher's weights (``.pt``) or description (``.json``): in the first layer holding both, else in
-        ``root``, where a teacher trained now is written."""
-        layer = self._teacher_layer(dataset, key) or self.root
-        return layer / "teachers" / f"{safe_name(dataset)}-{key}{suffix}"
+    def teacher_path(self, dataset: str, key: str, suffix: str, candidate: bool = False) -> Path:
+        """The teacher's (with ``candidate``, one teacher seed's) weights (``.pt``) or description (``.json``): in the
+        first layer holding both, else in ``root``, where one trained now is written."""
+        folder = _teacher_folder(candidate)
+        layer = self._teacher_layer(folder, dataset, key) or self.root
+        return layer / folder / f"{safe_name(dataset)}-{key}{suffix}"
 
     @staticmethod
     def read_record(path: Path, fields: tuple[str, ...] = RECORD_FIELDS) -> dict[str, Any] | None:

@@ -1,6 +1,6 @@
 """The teachers as they were chosen: every seed's validation curve, the epoch each rule keeps, and the choice.
 
-A teacher's stored information (:func:`gdpd.experiment.get_teacher`) holds each candidate seed's per-epoch validation
+A teacher's stored information (:func:`gdpd.teacher_training.get_teacher`) holds each candidate seed's per-epoch validation
 cross-entropy, validation accuracy and training cross-entropy. From them this module rebuilds, for the book, what the
 selection rule saw: the epoch it kept, and the epoch that the released all-epoch lowest-validation-loss rule would
 have kept instead (the protocol-1 rule, which lands on the untrained plateau on tiny validation sets).
@@ -10,26 +10,27 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
 from scipy.stats import beta
 
-from gdpd.config import RunConfig, config_key, teacher_config_dict
+from gdpd.config import TeacherRun
 from gdpd.data import load_dataset
 from gdpd.dataset import validation_size
 from gdpd.presets import Preset
 from gdpd.store import ResultStore
 
 
-def _any_cell(preset: Preset, dataset: str) -> RunConfig:
-    """One cell of ``preset`` on ``dataset``: every cell of a dataset shares its teacher and validation fraction."""
-    return preset.config(dataset, preset.earliness[0], preset.methods[0], preset.seeds[0])
-
-
 def teacher_info(preset: Preset, dataset: str, store: ResultStore) -> dict[str, Any] | None:
     """The stored information of ``preset``'s teacher on ``dataset``, or ``None`` when it has not been trained."""
-    path = store.teacher_path(dataset, config_key(teacher_config_dict(_any_cell(preset, dataset))), ".json")
+    return stored_teacher(preset.teacher_run(dataset), store)
+
+
+def stored_teacher(run: TeacherRun, store: ResultStore) -> dict[str, Any] | None:
+    """The stored information of the teacher ``run``, or ``None`` when it has not been trained."""
+    path = store.teacher_path(run.dataset, run.key(), ".json")
     return json.loads(path.read_text()) if path.exists() else None
 
 
@@ -87,7 +88,7 @@ def teachers(preset: Preset, datasets: Iterable[str], store: ResultStore) -> pd.
         info = teacher_info(preset, dataset, store)
         if info is None:
             continue
-        n_val = validation_size(len(load_dataset(dataset).y_train), _any_cell(preset, dataset).val_fraction)
+        n_val = validation_size(len(load_dataset(dataset).y_train), preset.teacher_run(dataset).val_fraction)
         accuracy = info["val_metrics"]["accuracy"]
         rows.append({
             "dataset": dataset, "seed": info["seed"], "epoch": info["best_epoch"], "n_val": n_val,
@@ -122,3 +123,62 @@ def teachers_against_base(preset: Preset, datasets: Iterable[str], store: Result
     frame["teacher_minus_base"] = frame["teacher_test_auc_prc"] - frame["base_test_auc_prc"]
     frame["below_base"] = frame["teacher_minus_base"] < -BELOW_BASE
     return frame
+
+
+def _variant_runs(preset: Preset) -> dict[str, TeacherRun]:
+    """Each variant's label and the teacher its cells share on the preset's first dataset (the same per dataset)."""
+    return {label: config.teacher_run for label, config in preset.labelled_grid()[:len(preset.variants)]}
+
+
+def _test_confidence(run: TeacherRun, info: Mapping[str, Any], store: ResultStore) -> dict[str, float]:
+    """The chosen teacher's confidence on the test series: stored with teachers trained since it was measured, and
+    computed from the stored weights for the earlier ones (their record predates it)."""
+    if "test_confidence" in info:
+        return info["test_confidence"]
+    import torch
+
+    from gdpd.metrics import confidence
+    from gdpd.models import predict_outputs
+    from gdpd.teacher_training import get_teacher
+
+    teacher, _ = get_teacher(run, store, torch.device("cpu"))
+    data = load_dataset(run.dataset, max_length=run.max_length)
+    logits = predict_outputs(teacher, torch.as_tensor(data.X_test)).logits.detach().numpy()
+    return confidence(data.y_test, logits)
+
+
+def teacher_arms(preset: Preset, store: ResultStore) -> pd.DataFrame:
+    """Per dataset and teacher variant of ``preset`` (the ``teacher-choice`` preset): the chosen seed and its kept
+    epoch, validation accuracy against the majority rate x100, competence, test AUC-PRC and accuracy x100, and how
+    confident the teacher is on the test series: mean top probability x100 and negative log-likelihood."""
+    rows = []
+    for dataset in preset.datasets:
+        for label, run in _variant_runs(preset).items():
+            run = replace(run, dataset=dataset)
+            info = stored_teacher(run, store)
+            if info is None:
+                continue
+            sure = _test_confidence(run, info, store)
+            rows.append({
+                "dataset": dataset, "teacher": label, "seed": info["seed"], "epoch": info["best_epoch"],
+                "val_accuracy": 100 * info["val_metrics"]["accuracy"], "majority_rate": 100 * info["majority_rate"],
+                "competent": info["competent"], "test_auc_prc": 100 * info["metrics"]["auc_prc"],
+                "test_accuracy": 100 * info["metrics"]["accuracy"], "top_probability": 100 * sure["top_probability"],
+                "test_nll": sure["nll"],
+            })
+    return pd.DataFrame(rows)
+
+
+def student_arms(preset: Preset, store: ResultStore) -> pd.DataFrame:
+    """Per dataset, teacher variant and method of ``preset``: the seeds stored, and the seed mean (and standard
+    deviation of AUC-PRC) of the students' test AUC-PRC, accuracy and fidelity x100."""
+    rows = []
+    for label, config in preset.labelled_grid():
+        record = store.get(config.dataset, config.key())
+        if record is not None:
+            rows.append({"dataset": config.dataset, "teacher": label, "method": config.method, "seed": config.seed,
+                         **{k: 100 * record["metrics"][k] for k in ("auc_prc", "accuracy", "fidelity")}})
+    frame = pd.DataFrame(rows, columns=["dataset", "teacher", "method", "seed", "auc_prc", "accuracy", "fidelity"])
+    grouped = frame.groupby(["dataset", "teacher", "method"], sort=False)
+    return grouped.agg(seeds=("seed", "size"), auc_prc=("auc_prc", "mean"), auc_prc_sd=("auc_prc", "std"),
+                       accuracy=("accuracy", "mean"), fidelity=("fidelity", "mean")).reset_index()

@@ -15,7 +15,7 @@ import numpy as np
 import papermill
 import pytest
 
-from gdpd.config import RunConfig, config_key, teacher_config_dict
+from gdpd.config import RunConfig, config_key
 from gdpd.presets import get_preset
 from gdpd.store import ResultStore
 from gdpd.teachers import BELOW_BASE
@@ -51,7 +51,7 @@ def synthetic_store(root: Path, preset_name: str) -> ResultStore:
     rng = np.random.default_rng(0)
     teachers: dict[str, dict[str, float]] = {}
     for _, config in get_preset(preset_name).labelled_grid():
-        teacher_key = config_key(teacher_config_dict(config))
+        teacher_key = config.teacher_run.key()
         teacher = teachers.setdefault(teacher_key, {name: float(rng.uniform(0.5, 1.0)) for name in TEACHER_METRICS})
         metrics = {name: float(rng.uniform(0.3, 1.0)) for name in (
             "auc_prc", "accuracy", "roc_auc", "fidelity", "val_auc_prc", "val_accuracy", "val_roc_auc",
@@ -113,7 +113,7 @@ def test_chapter_renders_a_complete_grid(tmp_path, monkeypatch, notebook, preset
     assert "rule: complete seeds" in printed
     assert "no complete results yet" not in printed
     config = get_preset(preset)
-    n_teachers = len({config_key(teacher_config_dict(c)) for _, c in config.labelled_grid()})
+    n_teachers = len({c.teacher_run.key() for _, c in config.labelled_grid()})
     assert teacher_rows(out) == n_teachers
     assert os.environ["GDPD_RESULTS"] == str(tmp_path / "results")
     if preset == "ablation-protocol":

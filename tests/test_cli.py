@@ -143,3 +143,36 @@ def test_grid_table_export_and_rerun(capsys, tmp_path):
 def test_table_on_an_empty_store_says_what_to_run(capsys, tmp_path):
     code, _, err = _run(capsys, "table", "--preset", "smoke", "--results", str(tmp_path))
     assert code == 2 and "gdpd grid --preset smoke" in err
+
+
+def test_run_on_a_new_folder_says_what_it_trains_and_resumes_after_an_interruption(capsys, tmp_path, monkeypatch):
+    import gdpd.teacher_training as teacher_training
+
+    folder = tmp_path / "Tiny"
+    folder.mkdir()
+    up, down = [1, 2, 3, 4, 5, 6], [6, 5, 4, 3, 2, 1]
+    _write_ts(folder, "Tiny", {"TRAIN": [(up, "a"), (down, "b")] * 5, "TEST": [(up, "a"), (down, "b")] * 2})
+    argv = ["run", "--dataset", str(folder), "--earliness", "0.5", "--method", "kd", "--preset", "smoke",
+            "--results", str(tmp_path / "results")]
+    train_candidate, calls = teacher_training._train_candidate, []
+
+    def interrupted_at_the_second_seed(*args):
+        calls.append(args[2])
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return train_candidate(*args)
+
+    monkeypatch.setattr(teacher_training, "_train_candidate", interrupted_at_the_second_seed)
+    code, out, err = _run(capsys, *argv)
+    assert code == 130 and out == ""
+    assert "teacher Tiny: seed 1 (1 of 2)" in err and "seed 1 trained" in err
+    assert err.strip().splitlines()[-1].startswith("gdpd: interrupted; every finished record and teacher seed is kept")
+    assert not list((tmp_path / "results").glob("**/*.tmp")) and not list((tmp_path / "results").glob("runs/*/*"))
+
+    monkeypatch.setattr(teacher_training, "_train_candidate", train_candidate)
+    code, out, err = _run(capsys, *argv)
+    assert code == 0
+    assert "teacher Tiny: seed 1 read from the store" in err and "seed 24 trained" in err
+    assert "student: kd on Tiny at earliness 0.5 (seed 1)" in err and "student trained in" in err
+    code, out, err = _run(capsys, *argv)
+    assert "read from the store, not trained" in err

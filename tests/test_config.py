@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from gdpd.cli import build_parser
-from gdpd.config import DistillationSettings, config_key, setting, teacher_config_dict
+from gdpd.config import DistillationSettings, config_key, setting
 from gdpd.methods import METHODS, Batch, Distiller, Stage, build_distiller, register
 from gdpd.models import LSTMClassifier, Outputs
 from gdpd.presets import PRESETS, Variant, get_preset
@@ -29,7 +29,8 @@ GRID_DIGESTS = {
     "ablation-ddim": "1572510ff7b8fbd0", "ablation-conditioning": "eaad4d48f2a6207e",
     "ablation-protocol": "6c5df81014d98291", "ablation-schedule": "7e32b5fb8d80036a",
     "ablation-lambda": "2c4b6cba37cf8903", "uea": "4d100fe38ab40c09", "physionet": "8dcdb70abe6f34e5",
-    "architectures": "2b98abae7c58d4bb",
+    "architectures": "2b98abae7c58d4bb", "paper-released-teacher": "70d9bcf607f3cf64",
+    "teacher-choice": "935e1e6bf05bb751",
 }
 
 
@@ -41,7 +42,7 @@ GRID_DIGESTS = {
 def test_paper_preset_keys_are_unchanged(method, key):
     config = get_preset("paper").config("GunPoint", 0.4, method, 1)
     assert config.key() == key
-    assert config_key(teacher_config_dict(config)) == "052433af233fa937"
+    assert config.teacher_run.key() == "052433af233fa937"
 
 
 def test_a_method_key_holds_only_its_own_settings():

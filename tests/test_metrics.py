@@ -15,6 +15,7 @@ from gdpd.metrics import (
     auc_prc,
     average_rank,
     class_auc_prc,
+    confidence,
     evaluate,
     fidelity,
     kl_divergence,
@@ -243,3 +244,16 @@ def test_class_auc_prc_is_one_term_of_the_macro_average() -> None:
     assert class_auc_prc(Y3, P3, 2) == pytest.approx(11 / 12)
     with pytest.raises(ValueError, match="no case"):
         class_auc_prc(np.array([0, 0]), np.array([[0.6, 0.4], [0.3, 0.7]]), 1)
+
+
+def test_confidence_hand_values() -> None:
+    # logits (ln 3, 0): p = (3/4, 1/4); logits (0, 0): p = (1/2, 1/2)
+    logits = np.array([[np.log(3.0), 0.0], [0.0, 0.0]])
+    scores = confidence(np.array([1, 0]), logits)
+    assert scores["top_probability"] == pytest.approx((0.75 + 0.5) / 2)
+    assert scores["nll"] == pytest.approx((np.log(4.0) + np.log(2.0)) / 2)
+
+
+def test_confidence_of_uniform_outputs_is_one_over_k_and_ln_k() -> None:
+    scores = confidence(np.array([0, 1, 2]), np.zeros((3, 3)))
+    assert scores == pytest.approx({"top_probability": 1 / 3, "nll": np.log(3.0)})
