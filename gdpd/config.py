@@ -33,9 +33,27 @@ def require_current_protocol(protocol: int, action: str) -> None:
             f"protocol field to {action} under version {PROTOCOL_VERSION}"
         )
 
+
+def require_fraction(name: str, value: float, example: str) -> None:
+    """Refuse a fraction outside (0, 1] (earliness, channel fraction), naming the fix: ``example`` is what to pass."""
+    if not 0 < value <= 1:
+        raise ValueError(f"{name} must be in (0, 1], got {value}; pass {example}")
+
+
+def field_default(cls: type, name: str) -> Any:
+    """The default that the dataclass ``cls`` declares for its field ``name``: the one place a default is stated."""
+    return next(f.default for f in fields(cls) if f.name == name)
+
+
+def setting(default: Any, help: str) -> Any:
+    """A field that is a ``gdpd run`` flag (a method's setting, a run or teacher option), with the sentence that
+    documents the flag; the flag is generated from the field (:mod:`gdpd.flags`)."""
+    return field(default=default, metadata={"help": help})
+
+
 PrefixMode = Literal["stretch", "truncate"]
 LRSchedule = Literal["constant", "per_epoch", "per_batch"]
-Selection = Literal["val_loss", "val_accuracy"]
+CheckpointRule = Literal["val_loss", "val_accuracy"]
 TeacherChoice = Literal["val_accuracy", "val_loss", "test_auc_prc"]
 
 
@@ -59,7 +77,7 @@ class TrainConfig:
     weight_decay: float = 1e-5
     batch_size: int = 64
     lr_schedule: LRSchedule = "per_batch"
-    selection: Selection = "val_loss"
+    selection: CheckpointRule = "val_loss"
     select_from: int | None = None
 
     @property
@@ -120,9 +138,9 @@ class TeacherConfig:
     not competent.
     """
 
-    architecture: str = "lstm"
-    hidden: int = 100
-    layers: int = 3
+    architecture: str = setting("lstm", "teacher architecture (cross-architecture distillation)")
+    hidden: int = setting(100, "teacher width")
+    layers: int = setting(3, "teacher depth")
     train: TrainConfig = TEACHER_TRAIN
     seeds: tuple[int, ...] = PAPER_SEEDS
     choice: TeacherChoice = "val_accuracy"
@@ -164,11 +182,6 @@ class TeacherRun:
         for name in ("seeds", "choice"):
             del data["teacher"][name]
         return config_key({**data, "seed": seed})
-
-
-def setting(default: Any, help: str) -> Any:
-    """A field of a method's settings, with the sentence that documents its ``gdpd run`` flag."""
-    return field(default=default, metadata={"help": help})
 
 
 @dataclass(frozen=True)
@@ -220,11 +233,13 @@ class RunConfig:
     earliness: float
     method: str
     seed: int
-    prefix_mode: PrefixMode = "stretch"
-    channel_fraction: float = 1.0
-    architecture: str = "lstm"
-    hidden: int = 100
-    layers: int = 3
+    prefix_mode: PrefixMode = setting("stretch", "how the student sees the prefix: re-stretched to the full length "
+                                      "(the released code) or truncated (the paper's text)")
+    channel_fraction: float = setting(1.0, "multivariate: the student sees only the first fraction of the channels "
+                                           "(e.g. 0.5)")
+    architecture: str = setting("lstm", "student architecture: lstm, fcn, resnet or inception")
+    hidden: int = setting(100, "student width (LSTM units, CNN base filters)")
+    layers: int = setting(3, "student depth (LSTM layers, blocks, Inception modules)")
     method_config: MethodSettings = MethodSettings()
     train: TrainConfig = TrainConfig()
     teacher: TeacherConfig = TeacherConfig()
@@ -234,12 +249,8 @@ class RunConfig:
 
     def __post_init__(self) -> None:
         require_current_protocol(self.protocol, "run")
-        if not 0 < self.earliness <= 1:
-            raise ValueError(f"earliness must be in (0, 1], got {self.earliness}; pass a fraction such as 0.4")
-        if not 0 < self.channel_fraction <= 1:
-            raise ValueError(
-                f"channel_fraction must be in (0, 1], got {self.channel_fraction}; pass e.g. 0.5 for half the channels"
-            )
+        require_fraction("earliness", self.earliness, "a fraction such as 0.4")
+        require_fraction("channel_fraction", self.channel_fraction, "e.g. 0.5 for half the channels")
         if self.prefix_mode not in ("stretch", "truncate"):
             raise ValueError(f"prefix_mode must be 'stretch' or 'truncate', got {self.prefix_mode!r}")
 

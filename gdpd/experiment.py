@@ -23,7 +23,7 @@ from gdpd.dataset import Dataset
 from gdpd.methods import Distiller, build_distiller, config_from_dict
 from gdpd.metrics import evaluate, softmax
 from gdpd.models import Classifier, Outputs, predict_outputs
-from gdpd.prefix import channel_count, make_prefix, prefix_length
+from gdpd.prefix import channel_count, make_prefix
 from gdpd.provenance import provenance, recorded_threads
 from gdpd.store import ResultStore, atomic_write, safe_name
 from gdpd.teacher_training import Report, as_tensor, duration, get_teacher, new_classifier, split_arrays
@@ -46,7 +46,6 @@ def prepare(config: RunConfig, device: torch.device) -> PreparedData:
     """Load the dataset, split off the run seed's validation cases, and cut prefixes at the run's earliness (and
     channel fraction)."""
     dataset = load_dataset(config.dataset, max_length=config.max_length)
-    prefix_length(dataset.length, config.earliness)
     channels = channel_count(dataset.n_channels, config.channel_fraction)
     arrays = split_arrays(dataset, config.val_fraction, config.seed)
     return PreparedData(

@@ -1,19 +1,29 @@
-"""The flags of ``gdpd run`` that override a preset: one per method setting, generated from the registered methods'
-``Settings`` dataclasses, and the run and teacher options.
+"""The flags of ``gdpd run`` that override a preset, each generated from the field that declares it.
 
-Kept apart from :mod:`gdpd.cli` so that the command's dispatch reads top to bottom; nothing here imports torch until
-:func:`setting_arguments` asks the method registry for its settings.
+A field declared with :func:`gdpd.config.setting` is a flag with that field's help: the registered methods'
+``Settings`` fields (``--weight``, ``--samples``, ...), the run options of :class:`gdpd.config.RunConfig`
+(``--prefix-mode``, ``--hidden``, ...) and the teacher's of :class:`gdpd.config.TeacherConfig` (``--teacher-hidden``,
+...). Nothing here imports torch until :func:`setting_arguments` asks the method registry for its settings.
 """
 
 from __future__ import annotations
 
 import argparse
 import types
-from dataclasses import fields
+from dataclasses import Field, fields
 from typing import Any, Literal, get_args, get_origin, get_type_hints
 
-RUN_FLAGS = ("prefix_mode", "channel_fraction", "architecture", "hidden", "layers")
-TEACHER_OPTIONS = {"teacher_architecture": "architecture", "teacher_hidden": "hidden", "teacher_layers": "layers"}
+from gdpd.config import RunConfig, TeacherConfig
+
+
+def flag_fields(cls: type) -> list[Field]:
+    """The fields of the dataclass ``cls`` that are flags: those declared with :func:`gdpd.config.setting`."""
+    return [f for f in fields(cls) if "help" in f.metadata]
+
+
+RUN_FLAGS = tuple(f.name for f in flag_fields(RunConfig))
+TEACHER_OPTIONS = {f"teacher_{f.name}": f.name for f in flag_fields(TeacherConfig)}
+"""Each teacher flag's destination and the :class:`gdpd.config.TeacherConfig` field it overrides."""
 
 
 def _setting_type(annotation: Any) -> dict[str, Any]:
@@ -51,13 +61,11 @@ def setting_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_arguments(parser: argparse.ArgumentParser) -> None:
+    """One flag per run option and per teacher option, parsed by its field's type."""
     group = parser.add_argument_group("run options (override the preset)")
-    group.add_argument("--prefix-mode", choices=["stretch", "truncate"], help="how the student sees the prefix")
-    group.add_argument("--channel-fraction", type=float,
-                       help="multivariate: the student sees only the first fraction of the channels (e.g. 0.5)")
-    group.add_argument("--architecture", help="student architecture: lstm, fcn, resnet or inception")
-    group.add_argument("--hidden", type=int, help="student width (LSTM units, CNN base filters)")
-    group.add_argument("--layers", type=int, help="student depth (LSTM layers, blocks, Inception modules)")
-    group.add_argument("--teacher-architecture", help="teacher architecture (cross-architecture distillation)")
-    group.add_argument("--teacher-hidden", type=int, help="teacher width")
-    group.add_argument("--teacher-layers", type=int, help="teacher depth")
+    for cls, prefix in ((RunConfig, ""), (TeacherConfig, "teacher_")):
+        hints = get_type_hints(cls)
+        for field in flag_fields(cls):
+            name = prefix + field.name
+            group.add_argument(f"--{name.replace('_', '-')}", dest=name, default=None, help=field.metadata["help"],
+                               **_setting_type(hints[field.name]))

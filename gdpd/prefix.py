@@ -20,7 +20,7 @@ from typing import get_args
 
 import numpy as np
 
-from gdpd.config import PrefixMode
+from gdpd.config import PrefixMode, require_fraction
 from gdpd.dataset import DatasetError, resample
 
 _MIN_PREFIX = 2
@@ -32,10 +32,7 @@ def prefix_length(length: int, earliness: float) -> int:
     The ``1e-9`` guards against floating-point products such as ``0.3 * 10 =
     2.9999999999999996`` losing a step.
     """
-    if not 0.0 < earliness <= 1.0:
-        raise DatasetError(
-            f"earliness must be in (0, 1], got {earliness}; pass a fraction such as 0.4"
-        )
+    require_fraction("earliness", earliness, "a fraction such as 0.4")
     n = math.floor(earliness * length + 1e-9)
     if n < _MIN_PREFIX:
         raise DatasetError(
@@ -72,6 +69,5 @@ def channel_count(n_channels: int, fraction: float) -> int:
 
     The paper's multivariate table keeps the first half of the channels (``fraction = 0.5``).
     """
-    if not 0.0 < fraction <= 1.0:
-        raise DatasetError(f"channel fraction must be in (0, 1], got {fraction}; pass e.g. 0.5 for half the channels")
+    require_fraction("channel_fraction", fraction, "e.g. 0.5 for half the channels")
     return max(1, math.floor(fraction * n_channels + 1e-9))

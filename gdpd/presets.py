@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
-from gdpd.config import (PAPER_SEEDS, RELEASED_TEACHER_TRAIN, RUN_OPTIONS, RunConfig, TeacherConfig, TeacherRun,
-                         TrainConfig)
+from gdpd.config import (PAPER_SEEDS, RELEASED_TEACHER_TRAIN, RUN_OPTIONS, DistillationSettings, RunConfig,
+                         TeacherConfig, TeacherRun, TrainConfig, field_default)
 from gdpd.data import PHYSIONET_NAME
 from gdpd.methods import PAPER_METHODS, method_class
 
@@ -40,7 +40,7 @@ class Preset:
     earliness: tuple[float, ...]
     methods: tuple[str, ...]
     seeds: tuple[int, ...]
-    weights: tuple[float, ...] = (1.0,)
+    weights: tuple[float, ...] = (field_default(DistillationSettings, "weight"),)
     hidden: int = 100
     layers: int = 3
     method_settings: Mapping[str, Any] = field(default_factory=dict)
@@ -48,18 +48,14 @@ class Preset:
 
     def config(self, dataset: str, earliness: float, method: str, seed: int, **overrides: Any) -> RunConfig:
         """The run configuration of one cell; ``overrides`` name run options (:data:`gdpd.config.RUN_OPTIONS`) or
-        settings of ``method``.
-
-        A distillation weight reaches only the methods that have one: a weight grid passes lambda to every method,
-        and Base has none.
-        """
+        settings of ``method``; a setting the method does not read (lambda for Base) is refused."""
         cls = method_class(method)
         own = cls.Settings.names()
         settings = {name: value for name, value in self.method_settings.items() if name in own}
         for name, value in overrides.items():
             if name in own:
                 settings[name] = value
-            elif name not in RUN_OPTIONS and name != "weight":
+            elif name not in RUN_OPTIONS:
                 raise ValueError(
                     f"method {method!r} has no setting {name} (its settings: {', '.join(own) or 'none'}) and no run "
                     "option has that name; drop the option or choose a method that reads it"
@@ -73,16 +69,16 @@ class Preset:
     def labelled_grid(self) -> list[tuple[str, RunConfig]]:
         """Every cell with its variant's label: seed x dataset x earliness x method x weight x variant.
 
-        Base ignores the weight. Seeds come outermost so that a grid stopped part-way leaves complete tables for
+        Only a method with a lambda is run once per weight. Seeds come outermost so that a grid stopped part-way leaves complete tables for
         its first seeds.
         """
         return [
-            (variant.label, self.config(dataset, earliness, method, seed, weight=weight, **variant.overrides))
+            (variant.label, self.config(dataset, earliness, method, seed, **weight, **variant.overrides))
             for seed in self.seeds
             for dataset in self.datasets
             for earliness in self.earliness
             for method in self.methods
-            for weight in (self.weights if method_class(method).needs_teacher else (1.0,))
+            for weight in _weights(method, self.weights)
             for variant in self.variants
         ]
 
@@ -93,6 +89,11 @@ class Preset:
     def grid(self) -> list[RunConfig]:
         """Every cell of the preset (see :meth:`labelled_grid`)."""
         return [config for _, config in self.labelled_grid()]
+
+
+def _weights(method: str, weights: tuple[float, ...]) -> list[dict[str, float]]:
+    """The lambda overrides of ``method``'s cells: one per weight, or none for a method without a lambda."""
+    return [{"weight": w} for w in weights] if "weight" in method_class(method).Settings.names() else [{}]
 
 
 BOOK_DATASETS = (

@@ -25,12 +25,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gdpd.config import PROTOCOL_VERSION, RunConfig
+from gdpd.config import PROTOCOL_VERSION, DistillationSettings, RunConfig, field_default
 from gdpd.methods import METHODS
 from gdpd.presets import Preset
 from gdpd.provenance import REPO_ROOT
 from gdpd.store import ResultStore
 
+DEFAULT_WEIGHT = field_default(DistillationSettings, "weight")
+"""The lambda a table gives a run that has none (Base) or that kept the default, so that runs group by weight."""
 CELL = ["dataset", "earliness", "method"]
 BLOCK = ["dataset", "earliness", "seed"]
 LEGACY_INDEX = REPO_ROOT / "data" / "results" / "legacy"
@@ -71,8 +73,8 @@ def flatten(record: dict[str, Any]) -> dict[str, Any]:
         "earliness": config["earliness"],
         "method": config["method"],
         "seed": config["seed"],
-        "weight": config.get("method_config", {}).get("weight", 1.0),
-        "prefix_mode": config.get("prefix_mode", "stretch"),
+        "weight": config.get("method_config", {}).get("weight", DEFAULT_WEIGHT),
+        "prefix_mode": config.get("prefix_mode", field_default(RunConfig, "prefix_mode")),
         **record["metrics"],
         "seconds_per_epoch": training["seconds_per_epoch"],
         "train_seconds": training["train_seconds"],
@@ -154,7 +156,7 @@ def grid_frame(preset: Preset, protocol: int = PROTOCOL_VERSION) -> pd.DataFrame
         return pd.read_csv(path)[columns] if path.exists() else pd.DataFrame(columns=columns)
     return pd.DataFrame([
         {"key": c.key(), "dataset": c.dataset, "earliness": c.earliness, "method": c.method, "seed": c.seed,
-         "weight": getattr(c.method_config, "weight", 1.0), "variant": variant}  # Base has none: 1.0, as in flatten
+         "weight": getattr(c.method_config, "weight", DEFAULT_WEIGHT), "variant": variant}
         for variant, c in preset.labelled_grid()
     ])
 

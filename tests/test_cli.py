@@ -55,6 +55,10 @@ def test_results_folder_from_environment(capsys, tmp_path, monkeypatch):
         (["--dataset", "GunPoint", "--earliness", "0.4", "--method", "nope"], "unknown method"),
         (["--dataset", "GunPoint", "--earliness", "0.4", "--method", "gdpd", "--alpha", "2"], "alpha"),
         (["--dataset", "GunPoint", "--earliness", "0.4", "--method", "gdpd", "--ddim-steps", "0"], "steps"),
+        (["--dataset", "GunPoint", "--earliness", "0.4", "--method", "base", "--weight", "5"],
+         "method 'base' has no setting weight"),
+        (["--dataset", "GunPoint", "--earliness", "0.4", "--method", "kd", "--channel-fraction", "0"],
+         "channel_fraction must be in (0, 1]"),
     ],
 )
 def test_bad_input_exits_nonzero_and_writes_nothing(capsys, tmp_path, args, message):

@@ -75,7 +75,28 @@ def test_a_setting_the_method_does_not_read_is_refused():
         smoke.config("GunPoint", 0.4, "kd", 1, samples=2)
     with pytest.raises(ValueError, match="unknown method 'nope'"):
         smoke.config("GunPoint", 0.4, "nope", 1)
-    assert smoke.config("GunPoint", 0.4, "base", 1, weight=10.0).key() == smoke.config("GunPoint", 0.4, "base", 1).key()
+    with pytest.raises(ValueError, match="method 'base' has no setting weight"):  # lambda is refused like the rest
+        smoke.config("GunPoint", 0.4, "base", 1, weight=10.0)
+
+
+def test_every_default_is_stated_once():
+    """A run option's or lambda's default appears as a literal only in the dataclass that declares it."""
+    import ast
+    from pathlib import Path
+
+    from gdpd.config import DistillationSettings, RunConfig, field_default
+    from gdpd.flags import RUN_FLAGS
+
+    package = Path(__file__).resolve().parents[1] / "gdpd"
+    defaults = {name: field_default(RunConfig, name) for name in RUN_FLAGS}
+    defaults["weight"] = field_default(DistillationSettings, "weight")
+    for path in sorted(package.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            # a default restated: dict.get("name", literal) or getattr(x, "name", literal)
+            if isinstance(node, ast.Call) and len(node.args) >= 2 and isinstance(node.args[-2], ast.Constant):
+                name, value = node.args[-2].value, node.args[-1]
+                if name in defaults and isinstance(value, ast.Constant):
+                    assert value.value != defaults[name], f"{path.name}:{node.lineno} restates the default of {name}"
 
 
 def test_a_configuration_of_another_protocol_is_refused_with_the_fix():

@@ -51,7 +51,7 @@ def test_full_earliness_returns_copy(mode: str) -> None:
 
 @pytest.mark.parametrize("earliness", [0.0, -0.1, 1.5])
 def test_earliness_outside_unit_interval(earliness: float) -> None:
-    with pytest.raises(DatasetError, match=r"\(0, 1\]"):
+    with pytest.raises(ValueError, match=r"earliness must be in \(0, 1\]"):
         make_prefix(X, earliness)
 
 
@@ -73,5 +73,5 @@ def test_channel_count_keeps_the_first_fraction_and_at_least_one():
     assert channel_count(6, 0.5) == 3
     assert channel_count(12, 1.0) == 12
     assert channel_count(3, 0.1) == 1
-    with pytest.raises(DatasetError, match="channel fraction"):
+    with pytest.raises(ValueError, match="channel_fraction must be in"):
         channel_count(6, 0.0)

@@ -197,8 +197,8 @@ def test_weights_chosen_on_validation_or_on_test(tmp_path, preset):
     store = ResultStore(tmp_path)
     rng = np.random.default_rng(3)
     for dataset, earliness, method, seed in all_cells(weighted, (1,)):
-        for weight in weighted.weights if method != "base" else (1.0,):
-            config = weighted.config(dataset, earliness, method, seed, weight=weight)
+        for weight in weighted.weights if method != "base" else (None,):
+            config = weighted.config(dataset, earliness, method, seed, **({} if weight is None else {"weight": weight}))
             record = fake_record(weighted, dataset, earliness, method, seed, rng)
             store.put({**record, "key": config.key(), "config": config.to_dict()})
     on_val = results.select_analysis(store, weighted).frame
