@@ -302,6 +302,23 @@ PRESETS: dict[str, Preset] = {
         seeds=PAPER_SEEDS,
         method_settings={"hinton": True},
     ),
+    "prior-check": Preset(
+        name="prior-check",
+        description=(
+            "which prior learns under the paper protocol: GDPD's warm-up alone (300 epochs and one to select) with "
+            "8, 32 or 128 prior updates per batch, one seed, on every offline dataset; read for the denoising loss "
+            "only (gdpd.prior_fit), never for a test score"
+        ),
+        student=TrainConfig(epochs=PAPER_STUDENT.warmup_epochs + 1, warmup_epochs=PAPER_STUDENT.warmup_epochs,
+                            lr_schedule=PAPER_STUDENT.lr_schedule),
+        teacher=PAPER_TEACHER,
+        datasets=OFFLINE_DATASETS,
+        earliness=(0.2,),
+        methods=("gdpd",),
+        seeds=PAPER_SEEDS[:1],
+        method_settings={"hinton": True},
+        variants=tuple(Variant(f"prior updates {k}", {"prior_updates": k}) for k in (8, 32, 128)),
+    ),
     "teacher-choice": Preset(
         name="teacher-choice",
         description=(
