@@ -33,6 +33,12 @@ test: setup
 	$(BIN)/python -m pytest -q tests
 	$(BIN)/python -m pytest -q --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider notebooks
 
+# The unit tests alone, while editing: every test but the integration tests marked `slow` (tests/conftest.py).
+# `make test` runs them all, then nbval, as CI does.
+.PHONY: test-fast
+test-fast: setup
+	$(BIN)/python -m pytest -q -m "not slow" tests
+
 # Presets whose grids `make results` completes (e.g. RESULT_PRESETS="paper book zoo"), and the store it fills: the
 # book's, named explicitly, since every command that names no store writes the user store instead.
 RESULT_PRESETS ?= paper

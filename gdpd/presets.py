@@ -3,6 +3,9 @@
 A preset builds the run configuration of any cell (:meth:`Preset.config`): the dataset, earliness, method and seed,
 the preset's training, teacher and model, and overrides that name run options or the method's own settings (the
 fields of its ``Settings``, :mod:`gdpd.methods`). ``gdpd presets`` lists them; ``gdpd grid --preset NAME`` runs one.
+
+Why this module is long: it is the catalogue, one entry per preset with the rule that chose its datasets beside it,
+so that a reader looks a protocol up in one place; each entry is short.
 """
 
 from __future__ import annotations
@@ -183,12 +186,12 @@ ABLATIONS: dict[str, Preset] = {
 }
 
 UEA_DATASETS = ("BasicMotions", "JapaneseVowels")
-SETTINGS_DATASETS = ("Coffee", "GunPoint", "ItalyPowerDemand", "Trace")
-EARLY_DATASETS = SETTINGS_DATASETS  # the early-classification chapter's banks reuse the book preset's runs there
+ARCHITECTURE_DATASETS = ("Coffee", "GunPoint", "ItalyPowerDemand", "Trace")
+EARLY_DATASETS = ARCHITECTURE_DATASETS  # the early-classification chapter's banks reuse the book preset's runs there
 EARLY_METHODS = ("base", "kd", "gdpd")
 INCEPTION_TEACHER = TeacherConfig(architecture="inception", hidden=32, layers=6)
 
-SETTINGS: dict[str, Preset] = {
+BEYOND_UCR: dict[str, Preset] = {  # the book's part "Beyond univariate UCR"
     preset.name: preset
     for preset in (
         Preset(
@@ -217,7 +220,7 @@ SETTINGS: dict[str, Preset] = {
                 "teacher -> student pairs: LSTM3-100 -> LSTM3-100 (the book's, same architecture), LSTM3-100 -> "
                 "LSTM2-32 (compression) and InceptionTime -> ResNet (cross-architecture), trained as in the book"
             ),
-            student=BOOK_STUDENT, teacher=BOOK_TEACHER, datasets=SETTINGS_DATASETS, earliness=(0.4,),
+            student=BOOK_STUDENT, teacher=BOOK_TEACHER, datasets=ARCHITECTURE_DATASETS, earliness=(0.4,),
             methods=CORE_METHODS, seeds=PAPER_SEEDS,
             variants=(
                 Variant("LSTM3-100 -> LSTM3-100", {}),
@@ -354,7 +357,7 @@ PRESETS: dict[str, Preset] = {
         seeds=(1,),
     ),
     **ABLATIONS,
-    **SETTINGS,
+    **BEYOND_UCR,
 }
 
 

@@ -264,8 +264,13 @@ def device_note(frame: pd.DataFrame) -> str:
 
 
 def critical_difference(scores: pd.DataFrame, title: str, alpha: float = 0.1) -> tuple[Any, str | None]:
-    """aeon's Wilcoxon-Holm critical-difference diagram of ``scores`` (rows datasets, columns methods, higher is
-    better), or ``(None, reason)`` when it cannot be drawn (fewer than :data:`MIN_CD_ROWS` rows, or no differences)."""
+    """aeon's critical-difference diagram of ``scores`` (rows datasets, columns methods, higher is better), or
+    ``(None, reason)`` when it cannot be drawn (fewer than :data:`MIN_CD_ROWS` rows, or no differences).
+
+    What aeon computes: a Friedman test (tie-corrected) at ``alpha``; if it does not reject, one bar joins every
+    method; otherwise one-sided Wilcoxon signed-rank tests between every pair, the better-ranked method scoring
+    higher, and a bar joins two methods whose p-value is above alpha / (k - 1), a fixed threshold aeon calls Holm's
+    correction (not Holm's step-down procedure, :func:`gdpd.statistics.holm`)."""
     from aeon.visualisation import plot_critical_difference
 
     if len(scores) < MIN_CD_ROWS:

@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 import pandas as pd
-from scipy.stats import beta
+from scipy.stats import beta, ttest_ind_from_stats
 
 from gdpd.config import TeacherRun
 from gdpd.data import load_dataset
@@ -182,3 +182,28 @@ def student_arms(preset: Preset, store: ResultStore) -> pd.DataFrame:
     grouped = frame.groupby(["dataset", "teacher", "method"], sort=False)
     return grouped.agg(seeds=("seed", "size"), auc_prc=("auc_prc", "mean"), auc_prc_sd=("auc_prc", "std"),
                        accuracy=("accuracy", "mean"), fidelity=("fidelity", "mean")).reset_index()
+
+
+AGREEMENT_LEVEL = 0.05
+"""Two seed means agree within seed noise when Welch's two-sided t-test does not tell them apart at this level."""
+
+
+def released_agreement(students: pd.DataFrame, released: pd.DataFrame, dataset: str = "GunPoint") -> pd.DataFrame:
+    """Our seed means beside the released code's multi-seed means on ``dataset`` (its reference run), per teacher and
+    method: both means and standard deviations x100 with their seed counts, the difference, Welch's two-sided t-test
+    p-value from those summaries (Welch, Biometrika 34, 1947), and whether they agree within seed noise
+    (p >= :data:`AGREEMENT_LEVEL`). ``students`` has the columns of :func:`student_arms`."""
+    reference = released[released["seeds"].str.contains(" ")].set_index("method")
+    rows = []
+    for row in students[students["dataset"] == dataset].itertuples(index=False):
+        if row.method not in reference.index:
+            continue
+        theirs = reference.loc[row.method]
+        n_theirs = len(theirs["seeds"].split())
+        p = ttest_ind_from_stats(row.auc_prc, row.auc_prc_sd, row.seeds, theirs["auc_prc"], theirs["auc_prc_std"],
+                                 n_theirs, equal_var=False).pvalue
+        rows.append({"teacher": row.teacher, "method": row.method, "ours": row.auc_prc, "ours_sd": row.auc_prc_sd,
+                     "ours_seeds": row.seeds, "released": theirs["auc_prc"], "released_sd": theirs["auc_prc_std"],
+                     "released_seeds": n_theirs, "difference": row.auc_prc - theirs["auc_prc"], "p": float(p),
+                     "agrees": bool(p >= AGREEMENT_LEVEL)})
+    return pd.DataFrame(rows)

@@ -80,26 +80,38 @@ def _scheduler(optimizer: torch.optim.Optimizer, schedule: LRSchedule) -> torch.
     return torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=list(LR_MILESTONES), gamma=LR_GAMMA)
 
 
+class Validation(NamedTuple):
+    """The student on the validation inputs in eval mode: cross-entropy, accuracy, and the feature it computed."""
+
+    loss: float
+    accuracy: float
+    feature: Tensor
+
+
 @torch.no_grad()
-def validation_scores(distiller: Distiller, val: Split) -> tuple[float, float]:
-    """Cross-entropy and accuracy of the student on the validation inputs, in eval mode."""
+def validation_scores(distiller: Distiller, val: Split) -> Validation:
+    """Cross-entropy and accuracy of the student on the validation inputs, in eval mode, with the feature that the
+    method's diagnostics reuse (``logits = head(feature)``, as the student's forward computes them)."""
     distiller.eval()
-    logits = distiller.student(val.x)
-    scores = F.cross_entropy(logits, val.y).item(), (logits.argmax(1) == val.y).float().mean().item()
+    feature = distiller.student.encode(val.x).feature
+    logits = distiller.student.head(feature)
+    scores = Validation(F.cross_entropy(logits, val.y).item(), (logits.argmax(1) == val.y).float().mean().item(),
+                        feature)
     distiller.train()
     return scores
 
 
-def diagnostics(distiller: Distiller, val: Split) -> dict[str, float]:
+def diagnostics(distiller: Distiller, val: Split, feature: Tensor) -> dict[str, float]:
     """The method's per-epoch diagnostics on the validation batch, drawn from a forked random state.
 
     Forking keeps the training noise stream the same whatever the diagnostics draw (e.g. hints with other sampler
-    settings), so that diagnostics never change a run.
+    settings), so that diagnostics never change a run. ``feature`` is the student's validation feature that
+    :func:`validation_scores` computed in the same eval mode, so the student's body runs once per epoch on it.
     """
     devices = [val.x.device] if val.x.device.type == "cuda" else []
     with torch.random.fork_rng(devices=devices):
         distiller.eval()
-        values = distiller.diagnostics(val.batch(torch.arange(len(val.y), device=val.x.device)))
+        values = distiller.diagnostics(val.batch(torch.arange(len(val.y), device=val.x.device)), feature)
         distiller.train()
     return values
 
@@ -146,10 +158,10 @@ def fit(
                 totals[name] += value.item() * len(index) / len(train.y)
         if scheduler is not None and config.lr_schedule == "per_epoch":
             scheduler.step()
-        val_loss, val_accuracy = validation_scores(distiller, val)
+        val_loss, val_accuracy, val_feature = validation_scores(distiller, val)
         record = {"epoch": float(epoch), "val_loss": val_loss, "val_accuracy": val_accuracy, **totals}
         if val.teacher is not None:
-            record.update(diagnostics(distiller, val))
+            record.update(diagnostics(distiller, val, val_feature))
         history.append(record)
         epochs.set_postfix(val=f"{val_loss:.3f}")
         if epoch < config.first_selectable:

@@ -3,9 +3,12 @@
 import subprocess
 import sys
 
+import pytest
+
 from gdpd.provenance import REPO_ROOT
 
 
+@pytest.mark.slow
 def test_device_agreement_pairs_the_committed_gpu_records_with_the_cpu_ones():
     done = subprocess.run(
         [sys.executable, "benchmarks/device_agreement.py", "benchmarks/stores/book_h200"],
@@ -17,6 +20,7 @@ def test_device_agreement_pairs_the_committed_gpu_records_with_the_cpu_ones():
     assert "163" in pooled
 
 
+@pytest.mark.slow
 def test_device_agreement_refuses_a_store_without_counterparts(tmp_path):
     done = subprocess.run(
         [sys.executable, "benchmarks/device_agreement.py", str(tmp_path)],

@@ -39,7 +39,7 @@ def test_replay_agrees_with_fit(monkeypatch):
 
     losses = [1.0, 0.9, 0.95, 0.7, 0.8, 0.85, 0.9, 0.6, 0.65, 0.66]
     script = iter(losses)
-    monkeypatch.setattr(train_module, "validation_scores", lambda distiller, val: (next(script), 0.5))
+    monkeypatch.setattr(train_module, "validation_scores", lambda distiller, val: (next(script), 0.5, None))
     torch.manual_seed(0)
     x, y = torch.randn(8, 1, 5), torch.arange(8) % 2
     distiller = build_distiller("base", LSTMClassifier(1, 2, hidden=3, layers=1), 3)

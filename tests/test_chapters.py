@@ -9,6 +9,7 @@ plots and paired tests are exercised before the real runs exist. The ablation ch
 import importlib.util
 import json
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -90,6 +91,7 @@ def teacher_rows(path: Path) -> int:
     return html.split("<tbody>")[1].count("<tr>")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("notebook", "preset"),
     [
@@ -122,6 +124,7 @@ def test_chapter_renders_a_complete_grid(tmp_path, monkeypatch, notebook, preset
         assert f"preset ablation-schedule: {blocks} complete blocks" in printed and "per-epoch lr" in printed
 
 
+@pytest.mark.slow
 def test_main_results_chapter_table_equals_the_aggregation_of_the_store(tmp_path, monkeypatch):
     import pandas as pd
 
@@ -151,21 +154,51 @@ def test_main_results_chapter_table_equals_the_aggregation_of_the_store(tmp_path
     if flagged:
         kept = rows[~rows["dataset"].isin(flagged)]
         assert len(check) == 1 and f"({', '.join(flagged)}: more than" in check[0]
-        assert f"({len(kept)} runs, {kept['dataset'].nunique()} datasets)" in check[0]
+        assert f"; {len(kept)} runs, {kept['dataset'].nunique()} datasets)" in check[0]
     else:
         assert check == []
-    # The summary at the top counts the same verdict as the claim-by-claim section at the end.
+    # The pooled effect GDPD - Base by hand: per (dataset, seed) the mean over earliness of the difference x100,
+    # then the mean over seeds, then over datasets.
+    wide = rows.pivot_table(index=["dataset", "seed", "earliness"], columns="method", values="auc_prc")
+    pooled = (100 * (wide["gdpd"] - wide["base"])).groupby(["dataset", "seed"]).mean()
+    effect = pooled.groupby("dataset").mean().mean()
+    assert any(line.split()[:3] == ["gdpd", "base", f"{effect:.2f}"] for line in printed.splitlines())
+    # The summary at the top counts the same verdicts as the claim-by-claim table at the end.
+    counted = re.compile(r"can test \((\d+)\), \*\*(\d+) hold, (\d+) do not hold and (\d+) cannot be told")
     glance = [text for text in markdown_outputs(out) if text.startswith("**At a glance:")]
-    verdict = [text for text in markdown_outputs(out) if " statements hold in our runs**" in text]
+    verdict = [text for text in markdown_outputs(out) if text.startswith("Of Table 1's statements")]
     assert len(glance) == len(verdict) == 1
-    assert glance[0].split()[3] == verdict[0].split()[0].strip("*")
-    assert glance[0].count("\n- **holds**") + glance[0].count("\n- **does not hold**") == 5
+    counts = counted.search(glance[0]).groups()
+    assert counts == counted.search(verdict[0]).groups()
+    table = verdict[0].split("**This book's checks**")[0]
+    rows_by_verdict = [table.count(f"| **{v}** |") for v in ("holds", "does not hold", "cannot tell with these data")]
+    assert rows_by_verdict == [int(c) for c in counts[1:]] and sum(rows_by_verdict) == int(counts[0])
     # The prior census counts the analysed GDPD runs whose last warm-up epoch logged a loss below one.
     warmup = get_preset("paper").student.warmup_epochs
     ends = [next(e["diffusion"] for e in r["history"] if e["epoch"] == warmup - 1)
             for r in store.records() if r["config"]["method"] == "gdpd"]
     census = [line for line in markdown_outputs(out) if "analysed GDPD runs the prior ends" in line]
     assert len(census) == 1 and f"In **{sum(end < 1 for end in ends)} of {len(ends)}** analysed" in census[0]
+
+
+@pytest.mark.slow
+def test_the_claims_ledger_page_counts_the_verdicts_of_its_table(tmp_path, monkeypatch):
+    for preset in ("paper", "ablation-samples", "ablation-warmup"):
+        synthetic_store(tmp_path / "results", preset)
+    monkeypatch.setenv("GDPD_RESULTS", str(tmp_path / "results"))
+    out = tmp_path / "00_claims_ledger.ipynb"
+    papermill.execute_notebook(str(NOTEBOOKS / "00_claims_ledger.ipynb"), str(out), kernel_name="python3",
+                               parameters={"zoo": "paper"}, cwd=str(NOTEBOOKS), progress_bar=False, log_output=False)
+    printed = checked_output(out).splitlines()
+    verdicts = [line for line in printed[1:] if line.strip()]
+    pages = markdown_outputs(out)
+    headline = next(text for text in pages if text.startswith("**The verdict.**"))
+    table = next(text for text in pages if text.startswith("**The paper's claims**"))
+    assert sum(line.startswith("| ") and "{doc}" in line for line in table.splitlines()) == len(verdicts)
+    paper = table.split("**This book's checks**")[0]
+    counts = re.search(r"can test \((\d+)\), \*\*(\d+) hold, (\d+) do not hold and (\d+) cannot", headline).groups()
+    rows = [paper.count(f"| **{v}** |") for v in ("holds", "does not hold", "cannot tell with these data")]
+    assert rows == [int(c) for c in counts[1:]] and sum(rows) == int(counts[0])
 
 
 def _cells(path: Path) -> list[tuple[str, str, list[str]]]:

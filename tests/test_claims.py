@@ -1,13 +1,18 @@
-"""The Table 1 claims and paired tests equal plain aggregations of a frame built by hand."""
+"""The Table 1 claims, their effects and paired tests equal plain aggregations of a frame built by hand; the verdict
+rule on hand-made cases; and every row of the claims ledger, built from a toy store, has the verdict its own numbers
+give by the rule the ledger page states."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from scipy.stats import wilcoxon
 
-from gdpd.claims import claims, paired_tests, protocol_gaps, read_released, released_comparison
+from gdpd.claims import (FAILS, HOLDS, UNKNOWN, control_tests, friedman_tests, margins, paired_tests, protocol_gaps,
+                         read_released, released_comparison, verdict)
 from gdpd.report import read_paper
 
 METHODS = ("base", "kd", "fitnets", "gdpd")
@@ -42,13 +47,56 @@ def test_paired_tests_are_wilcoxon_over_dataset_seed_pairs():
     assert pooled["n_pairs"] == 24
 
 
-def test_claims_hold_for_a_clear_winner_and_fail_for_a_loser():
-    paper = read_paper()
-    winning = claims(frame(0.05), paper).set_index("claim")["holds"]
-    assert winning.iloc[:4].all()
-    losing = claims(frame(-0.05), paper).set_index("claim")["holds"]
-    assert not losing.iloc[:4].any()
-    assert not losing.iloc[4]  # a GDPD deficit cannot match the paper's lead
+def test_margins_are_the_differences_of_table1_means_with_the_paper_beside_them():
+    runs = frame(0.15)
+    table = margins(runs, read_paper(), n_resamples=500).set_index(["method", "rival", "earliness"])
+    at = runs[runs["earliness"] == 0.2].groupby(["method", "dataset"])["auc_prc"].mean().mul(100)
+    row = table.loc[("gdpd", "base", 0.2)]
+    assert row["estimate"] == pytest.approx((at["gdpd"] - at["base"]).mean())
+    assert row["low"] <= row["estimate"] <= row["high"] and row["n_datasets"] == 6
+    assert row["paper"] == pytest.approx(73.83 - 63.64) and row["target"] == row["paper"]
+    pooled = table.loc[("gdpd", "kd", "all")]
+    assert pooled["paper"] == pytest.approx(((73.83 - 69.23) + (89.02 - 84.78)) / 2)  # the paper at 0.2 and 0.8
+    assert table.loc[("kd", "base", "all"), "target"] == 0  # every distiller beats Base: a direction
+    # GDPD 15 points above Base, 14 above Base-KD, 16 above FitNets: beyond the paper's margins, with tight intervals.
+    assert (table.xs("gdpd", level="method")["verdict"] == HOLDS).all()
+    assert table.loc[("kd", "base", "all"), "verdict"] == HOLDS
+    assert table.loc[("fitnets", "base", "all"), "verdict"] == FAILS  # one point below Base on every run
+    losing = margins(frame(-0.05), read_paper(), n_resamples=500)
+    assert (losing[losing["method"] == "gdpd"]["verdict"] == FAILS).all()
+
+
+def test_the_verdict_rule_on_hand_made_cases():
+    six = {"n_datasets": 6}
+    assert verdict("effect", 5, 4, 6, target=3, **six) == HOLDS  # above 0 and reaching the paper's 3
+    assert verdict("effect", 1, 0.5, 2, target=3, **six) == FAILS  # ahead, but short of the paper's margin
+    assert verdict("effect", 0, -1, 4, target=3, **six) == UNKNOWN  # holds both no effect and the paper's margin
+    assert verdict("effect", 0, -1, 1, target=0, **six) == UNKNOWN  # a direction claim whose interval holds 0
+    assert verdict("effect", 5, 4, 6, target=3, n_datasets=5) == UNKNOWN  # too few datasets for any verdict
+    # An average rank among 4 (no effect 2.5), lower is better: the paper's 1.1.
+    assert verdict("effect", 1.2, 1.0, 1.4, target=1.1, null=2.5, better="lower", **six) == HOLDS
+    assert verdict("effect", 2.0, 1.5, 3.0, target=1.1, null=2.5, better="lower", **six) == FAILS
+    assert verdict("bound", 0.03, 0.01, 0.05, target=0.24, better="lower", **six) == HOLDS
+    assert verdict("bound", 0.5, 0.3, 0.7, target=0.24, better="lower", **six) == FAILS
+    assert verdict("bound", 0.2, 0.1, 0.3, target=0.24, better="lower", **six) == UNKNOWN
+    assert verdict("test", 1.0, np.nan, np.nan, p_value=0.01, **six) == HOLDS
+    assert verdict("test", -1.0, np.nan, np.nan, p_value=0.01, **six) == FAILS
+    assert verdict("test", 1.0, np.nan, np.nan, p_value=0.2, **six) == UNKNOWN
+    assert verdict("untestable", np.nan, np.nan, np.nan, **six) == UNKNOWN
+    with pytest.raises(ValueError, match="unknown kind"):
+        verdict("guess", 1, 0, 2, **six)
+
+
+def test_dataset_level_tests_count_datasets_not_runs():
+    runs = frame(0.05)
+    tests = friedman_tests(runs).set_index("earliness")
+    assert list(tests.index) == [0.2, 0.8, "all"]
+    assert (tests["n_datasets"] == 6).all() and (tests["n_methods"] == 4).all()
+    assert tests.loc["all", "smallest_wilcoxon_p"] == pytest.approx(1 / 32)
+    control = control_tests(runs).set_index(["earliness", "rival"])
+    row = control.loc[(0.2, "Base")]
+    assert row["n_datasets"] == 6 and row["above"] == 6 and row["p_wilcoxon"] == pytest.approx(1 / 32)
+    assert row["p_holm"] == pytest.approx(3 / 32) and not row["significant"]  # Holm over 3 rivals: out of reach
 
 
 def test_released_comparison_averages_our_seeds_where_all_are_stored():
@@ -68,3 +116,48 @@ def test_protocol_gaps_use_the_common_datasets_only():
     assert set(gaps["n_datasets"]) == {5}
     assert (gaps[gaps["protocol"] == "paper"]["Base"] > 0).all()
     assert (gaps[gaps["protocol"] == "book"]["Base"] < 0).all()
+
+
+def _follows_from_its_numbers(row) -> str:
+    """The verdict of a ledger row by the rule as the ledger page words it (gdpd.claims.RULE), restated here."""
+    if row.kind == "untestable" or row.n_datasets < 6:  # a two-sided exact Wilcoxon test needs 6 datasets for 0.05
+        return UNKNOWN
+
+    def better(a: float, b: float) -> bool:
+        return a > b if row.better == "higher" else a < b
+
+    ends = (row.low, row.high)
+    if row.kind == "test":
+        return UNKNOWN if not row.p_value < 0.05 else HOLDS if better(row.estimate, row.null) else FAILS
+    if all(better(row.target, end) for end in ends):  # the whole interval falls short of the paper's value
+        return FAILS
+    if row.kind == "effect":  # the whole interval beats no effect and reaches the paper's value
+        reaches = any(not better(row.target, end) for end in ends)
+        return HOLDS if all(better(end, row.null) for end in ends) and reaches else UNKNOWN
+    return HOLDS if not any(better(row.target, end) for end in ends) else UNKNOWN  # bound: none of it beyond
+
+
+@pytest.mark.slow
+def test_every_ledger_verdict_follows_from_its_numbers_on_a_toy_store(tmp_path):
+    from test_chapters import synthetic_store
+
+    from gdpd.findings.ledger import COLUMNS, PRESETS, WHOSE, claims_ledger, headline, ledger_markdown
+    from gdpd.store import ResultStore
+
+    for preset in ("paper", "ablation-samples", "ablation-warmup"):
+        synthetic_store(tmp_path, preset)
+    ledger = claims_ledger(ResultStore(tmp_path), {**PRESETS, "zoo": "paper"}, n_resamples=500)
+    assert list(ledger.columns) == COLUMNS and ledger["id"].is_unique
+    assert set(ledger["whose"]) == set(WHOSE) and set(ledger["verdict"]) <= {HOLDS, FAILS, UNKNOWN}
+    for row in ledger.itertuples():
+        assert row.verdict == _follows_from_its_numbers(row), row.id
+    ablations = ledger[ledger["id"].str.startswith("Ablation")]
+    assert (ablations["n_datasets"] == 2).all() and (ablations["verdict"] == UNKNOWN).all()
+    assert ablations["detail"].str.startswith("2 datasets, fewer than the 6 a verdict needs").all()
+    assert (ledger.loc[ledger["kind"] == "untestable", "verdict"] == UNKNOWN).all()
+    notebooks = {p.stem for p in (Path(__file__).parents[1] / "notebooks").glob("*.ipynb")}
+    assert set(ledger["chapter"]) <= notebooks
+    page = ledger_markdown(ledger)
+    assert sum(line.startswith("| ") and "{doc}" in line for line in page.splitlines()) == len(ledger)
+    tested = ledger[(ledger["whose"] == "paper") & (ledger["kind"] != "untestable")]
+    assert f"that this book can test ({len(tested)}), **{(tested['verdict'] == HOLDS).sum()} hold" in headline(ledger)

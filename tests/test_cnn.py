@@ -151,6 +151,7 @@ def _finite_metrics(record: dict) -> None:
         assert 0 <= record["metrics"][name] < float("inf"), name
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("student", "teacher", "method", "prefix_mode"),
     [

@@ -30,6 +30,7 @@ def test_measure_reports_every_cost_and_the_student_is_the_same_network_for_ever
     assert base["student_parameters"] == gdpd["student_parameters"] == 4 * 8 * (1 + 8 + 2) + 8 * 2 + 2
 
 
+@pytest.mark.slow
 def test_cost_frame_measures_once_in_a_fresh_process_and_reads_back(tmp_path):
     store = ResultStore(tmp_path)
     config = CostConfig("kd", **TINY)

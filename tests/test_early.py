@@ -8,22 +8,12 @@ from aeon.classification.early_classification import TEASER, ProbabilityThreshol
 from aeon.classification.feature_based import SummaryClassifier
 from sklearn.ensemble import RandomForestClassifier
 
-from gdpd import early
+from gdpd import early, early_peers
 from gdpd.data import load_dataset
-from gdpd.early import (
-    DEFAULT_THRESHOLDS,
-    bank_record,
-    choose_threshold,
-    early_frame,
-    early_summary,
-    evaluate_aeon,
-    evaluate_bank,
-    harmonic_mean,
-    peer_record,
-    score_early,
-    student_bank,
-    threshold_stopping,
-)
+from gdpd.early import early_frame, early_summary
+from gdpd.early_banks import bank_record, evaluate_bank, student_bank
+from gdpd.early_peers import evaluate_aeon, peer_record
+from gdpd.early_scores import DEFAULT_THRESHOLDS, choose_threshold, harmonic_mean, score_early, threshold_stopping
 from gdpd.presets import get_preset
 from gdpd.provenance import recorded_threads
 from gdpd.store import ResultStore
@@ -160,7 +150,7 @@ def _fast_peer(name, seed, estimator="tsf"):
 
 @pytest.fixture
 def fast_peers(monkeypatch):
-    monkeypatch.setattr(early, "make_peer", _fast_peer)
+    monkeypatch.setattr(early_peers, "make_peer", _fast_peer)
 
 
 def test_bank_record_recomputes_a_record_without_probabilities_to_the_same_metrics(tmp_path):
@@ -198,6 +188,7 @@ def test_peer_record_is_stored_once_and_read_back(tmp_path, fast_peers):
         peer_record("weasel", "UnitTest", 1, store)
 
 
+@pytest.mark.slow  # trains the banks of two methods end to end
 def test_early_frame_reads_back_what_it_computed_and_summarises_complete_blocks(tmp_path, fast_peers):
     store = ResultStore(tmp_path)
     args = (get_preset("smoke"), ["UnitTest"], ["base", "gdpd"], [1], store)
@@ -222,6 +213,7 @@ def test_early_frame_reads_back_what_it_computed_and_summarises_complete_blocks(
     assert "peer" not in set(only_students["kind"])
 
 
+@pytest.mark.slow  # trains the banks of two methods end to end
 def test_early_frame_loads_each_seeds_split_once(tmp_path, fast_peers, monkeypatch):
     store = ResultStore(tmp_path)
     calls = []

@@ -63,26 +63,38 @@ def test_a_setting_better_in_every_run_gives_a_positive_difference_and_the_right
     effects = findings.variant_effects(frame, "auc_prc").set_index("variant")
     better, worse, same = effects.loc["better"], effects.loc["worse"], effects.loc["same"]
     assert better["mean_difference"] == pytest.approx(3.0) and worse["mean_difference"] == pytest.approx(-5.0)
-    assert (better["n_pairs"], better["wins"], better["losses"]) == (10, 10, 0)
+    assert (better["low"], better["high"]) == pytest.approx((3.0, 3.0))  # a constant shift: no spread to resample
+    assert (better["n_pairs"], better["wins"], better["losses"], better["n_datasets"]) == (10, 10, 0, 2)
     assert (worse["wins"], worse["losses"]) == (0, 10)
-    assert better["p_wilcoxon"] == pytest.approx(2 / 2**10)  # exact two-sided test, every difference positive
-    assert better["p_holm"] == pytest.approx(2 * 2 / 2**10)  # two defined p-values (same has none)
-    assert (better["verdict"], worse["verdict"]) == ("higher", "lower")
-    assert np.isnan(same["p_wilcoxon"]) and same["verdict"] == "no clear difference"
+    assert better["p_wilcoxon"] == pytest.approx(2 / 2**10)  # over runs, descriptive: every difference positive
+    assert better["p_datasets"] == pytest.approx(2 / 2**2)  # over the 2 dataset means: the smallest possible
+    assert better["p_holm"] == pytest.approx(1.0)  # two defined p-values (same has none), capped at 1
+    assert (better["verdict"], worse["verdict"]) == ("no clear difference", "no clear difference")
+    assert np.isnan(same["p_datasets"]) and same["verdict"] == "no clear difference"
     assert (same["wins"], same["losses"]) == (0, 0)
 
     text = findings.ablation_ending(_selection(frame), "auc_prc")
-    assert "`better` against `default`: +3.00 (10 up, 0 down of 10 runs, p = 0.00195) at e = 0.2" in text
-    assert "No setting beats" not in text
-    assert "above in `better` at e = 0.2" in text and "below in `worse` at e = 0.2" in text
-    assert "After Holm's correction over the 2 comparisons, 2 of 2 remain significant." in text
+    assert "`better` against `default`: +3.00 [+3.00, +3.00] at e = 0.2 (10 up, 0 down of 10 runs)" in text
+    assert ("With 2 datasets no test over datasets can reach p < 0.05 (the smallest two-sided Wilcoxon p-value is "
+            "0.5)") in text and "**cannot be told from these runs**" in text
     assert "The largest gain in the mean is +3.00 (`better` at e = 0.2); the largest loss -5.00 (`worse`" in text
+    assert "Counts over (dataset, seed) runs are descriptive, never a test" in text
 
 
-def test_an_ablation_where_nothing_beats_the_default_says_so():
+def test_an_ablation_on_enough_datasets_tests_over_them():
+    datasets = tuple(f"D{i}" for i in range(7))
+    frame = _runs({("default", "gdpd"): 0.5, ("better", "gdpd"): 0.53}, datasets=datasets)
+    effects = findings.variant_effects(frame, "auc_prc").iloc[0]
+    assert effects["n_datasets"] == 7 and effects["p_datasets"] == pytest.approx(2 / 2**7)
+    assert effects["verdict"] == "higher"
+    text = findings.ablation_ending(_selection(frame), "auc_prc")
+    assert "cannot be told" not in text
+    assert "above in `better` at e = 0.2 (+3.00, p = 0.0156)" in text
+
+
+def test_an_ablation_where_nothing_changes_much_says_so():
     frame = _runs({("default", "gdpd"): 0.5, ("worse", "gdpd"): 0.45})
     text = findings.ablation_ending(_selection(frame), "auc_prc")
-    assert "No setting beats `default` significantly" in text
     assert "The mean changes by -5.00 (`worse` at e = 0.2)." in text
     assert "Only GDPD runs are in this grid" in text
 
@@ -116,7 +128,12 @@ def test_zoo_standing_place_rivals_and_paired_test():
     text = findings.zoo_ending(_selection(frame), "auc_prc", paper)
     assert "place 2 (the paper: 2.25)" in text
     assert "1 method ranks above GDPD: Base-KD (rank 1.00, mean +2.00" in text
-    assert "a significant loss for GDPD" in text
+    assert standing["effect"] == pytest.approx((-2.0, -2.0, -2.0, 3))
+    assert standing["over_datasets"]["p_holm"] == pytest.approx(3 * 2 / 2**3)  # Holm over 3 rivals, 3 datasets
+    assert ("GDPD − Base-KD -2.00, 95 % interval [-2.00, -2.00]; over the 3 datasets a two-sided Wilcoxon test with "
+            "Holm's correction over the 3 rivals gives p = 0.75 (the smallest these 3 datasets allow: 0.75): no "
+            "difference these datasets can establish. On runs (descriptive): -2.00 (0 up, 15 down of 15 runs") in text
+    assert "Friedman's test over the 3 datasets: Iman–Davenport p = 0 (the methods differ somewhere)" in text
     assert "best on 0 of 3 datasets and among the best three on 100 % of them (the paper: 80 %)" in text
     assert "Every run is at earliness 0.5" in text
 
@@ -168,9 +185,10 @@ def test_selection_inflation_and_the_lambda_ending():
     grid_rows = pd.concat([validation, validation[validation["method"] != "base"].assign(weight=10.0)])
     selection = Selection(validation, "complete seeds", SEEDS, grid_rows.assign(stored=True))
     text = findings.lambda_ending(selection, test, "auc_prc")
-    assert "GDPD +6.00 at e = 0.2" in text and "The largest inflation: GDPD at e = 0.2 (+6.00)" in text
+    assert "GDPD +6.00 [+6.00, +6.00] at e = 0.2" in text and "The largest inflation: GDPD at e = 0.2 (+6.00)" in text
     assert "Base-KD leads with the weight chosen on validation, GDPD with it chosen on test" in text
-    assert "GDPD trails Base-KD by 3.00" in text
+    assert "GDPD trails Base-KD by 3.00 [+3.00, +3.00]" in text
+    assert "With 2 datasets no test over datasets can reach p < 0.05" in text
     assert "best of 2 weights (1 and 10)" in text
 
 

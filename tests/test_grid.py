@@ -20,6 +20,7 @@ def _metrics(store):
     return {r["key"]: r["metrics"] for r in store.records()}
 
 
+@pytest.mark.slow
 def test_in_process_grid_then_resume(tmp_path):
     store = ResultStore(tmp_path)
     first = run_grid(CELLS, store, progress=False, threads=1)
@@ -29,6 +30,7 @@ def test_in_process_grid_then_resume(tmp_path):
     assert len(distinct_teachers(CELLS)) == 1
 
 
+@pytest.mark.slow
 def test_local_cluster_matches_in_process(tmp_path):
     local, dask = ResultStore(tmp_path / "local"), ResultStore(tmp_path / "dask")
     run_grid(CELLS, local, progress=False, threads=1)
@@ -37,6 +39,7 @@ def test_local_cluster_matches_in_process(tmp_path):
     assert _metrics(dask) == _metrics(local)
 
 
+@pytest.mark.slow
 def test_corrupt_record_is_recomputed(tmp_path):
     store = ResultStore(tmp_path)
     run_grid(CELLS[:1], store, progress=False, threads=1)
@@ -53,6 +56,7 @@ def _grid_command(root):
             "--results", str(root), "--threads", "1"]
 
 
+@pytest.mark.slow
 def test_kill_minus_nine_then_rerun_loses_and_duplicates_nothing(tmp_path):
     root = tmp_path / "store"
     # The whole smoke grid (both datasets): the GunPoint cells keep it busy long after its first record.
@@ -82,6 +86,7 @@ def test_grid_filters_that_match_nothing_are_an_error(tmp_path, bad, capsys):
     assert "no cell" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_two_grids_on_one_store_at_once_corrupt_nothing(tmp_path):
     root = tmp_path / "shared"
     processes = [subprocess.Popen(_grid_command(root), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -96,6 +101,7 @@ def test_two_grids_on_one_store_at_once_corrupt_nothing(tmp_path):
     assert len(list((root / "teachers").glob("*.pt"))) == 1
 
 
+@pytest.mark.slow
 def test_dask_runs_teachers_first_then_cells_in_grid_order(tmp_path):
     store = ResultStore(tmp_path)
     configs = [SMOKE.config(dataset, 0.5, "base", seed) for seed in (1, 2) for dataset in ("UnitTest", "GunPoint")]
@@ -106,6 +112,7 @@ def test_dask_runs_teachers_first_then_cells_in_grid_order(tmp_path):
     assert all(path.stat().st_mtime_ns < first_record for path in store.root.glob("teachers/*.pt"))
 
 
+@pytest.mark.slow
 def test_teachers_only_trains_each_missing_teacher_once_and_no_student(tmp_path):
     store = ResultStore(tmp_path)
     cells = [*CELLS, SMOKE.config("GunPoint", 0.4, "base", 1)]

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import re
+import sys
+from collections.abc import Iterator
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gdpd.methods import METHODS, Batch, Stage, build_distiller
+from gdpd import methods
+from gdpd.cli import build_parser, main
+from gdpd.methods import METHODS, PAPER_METHODS, Batch, Stage, build_distiller
 from gdpd.methods.fitnets import hint_loss
 from gdpd.methods.gdpd import GDPDSettings
 from gdpd.methods.kd import hinton_kd
 from gdpd.models import LSTMClassifier, Outputs
+from gdpd.presets import get_preset
 
 WARMUP, DISTIL = Stage(0, warmup=True), Stage(5, warmup=False)
 # Golden values of the terms below: batch from seed 0, student from seed 1, loss noise from seed 2.
@@ -54,15 +64,23 @@ def grad_norm(module: nn.Module) -> float:
 # Registry and configuration.
 
 
-def test_registry_names() -> None:
-    assert list(METHODS) == [
-        "base", "kd", "fitnets", "gdpd", "rkd", "attention", "dkd", "dt2w", "vid", "pkt", "tekap", "ttm",
-    ]
-    assert {name: cls.name for name, cls in METHODS.items()} == {name: name for name in METHODS}
-    assert METHODS["base"].needs_teacher is False
-    assert all(METHODS[n].needs_teacher for n in ("kd", "fitnets", "gdpd"))
-    assert [cls.label for cls in METHODS.values()][:4] == ["Base", "Base-KD", "FitNets", "GDPD"]
-    assert all(cls.description and cls.citation for cls in METHODS.values())
+PAPER_LABELS = {"base": "Base", "kd": "Base-KD", "fitnets": "FitNets", "gdpd": "GDPD", "rkd": "RKD",
+                "attention": "Attention", "dkd": "DKD", "dt2w": "DT2W", "vid": "VID", "pkt": "PKT", "tekap": "TeKAP",
+                "ttm": "TTM"}
+"""The methods of the paper's comparison (its Table 2), in its order and under its labels."""
+
+
+def check_registry() -> None:
+    """What the package relies on of the registry, whatever else it holds: the paper's methods first, in the
+    paper's order and under its labels; every method under its own name, described and cited."""
+    assert PAPER_METHODS == tuple(PAPER_LABELS) == tuple(METHODS)[:len(PAPER_LABELS)]
+    assert {name: METHODS[name].label for name in PAPER_LABELS} == PAPER_LABELS
+    assert METHODS["base"].needs_teacher is False and all(METHODS[name].needs_teacher for name in PAPER_METHODS[1:])
+    assert all(cls.name == name and cls.description and cls.citation for name, cls in METHODS.items())
+
+
+def test_registry_holds_the_papers_methods_first() -> None:
+    check_registry()
 
 
 def test_each_method_reads_only_its_own_settings() -> None:
@@ -413,3 +431,103 @@ def test_gdpd_prior_updates_give_the_prior_more_steps_while_it_learns():
     assert len(list(joint.extra_losses(batch, DISTIL))) == 1
     with pytest.raises(ValueError, match="prior_updates"):
         GDPDSettings(prior_updates=0)
+
+
+# The contract every registered method keeps, driven by the registry: a method added as the reproduce page's guide
+# says (one file in gdpd/methods/) is checked with no edit here.
+
+CONTRACT_STAGES = (Stage(0, warmup=True), Stage(25, warmup=False))  # after DKD's 20-epoch warm-up
+
+
+def contract_batch(prefix: int, teacher_dim: int) -> Batch:
+    """Six cases of three classes: the student sees ``prefix`` steps, the teacher (``teacher_dim`` wide) all 10."""
+    generator = torch.Generator().manual_seed(9)
+    teacher = Outputs(*(torch.randn(*shape, generator=generator)
+                        for shape in ((6, 3), (6, teacher_dim), (6, 10, teacher_dim))))
+    return Batch(torch.randn(6, 1, prefix, generator=generator), torch.tensor([0, 1, 2, 0, 1, 2]), teacher)
+
+
+def student_gradient(distiller: nn.Module, loss: torch.Tensor) -> float:
+    """The summed absolute gradient ``loss`` gives the student's parameters (checked finite)."""
+    if not loss.requires_grad:
+        return 0.0
+    distiller.zero_grad(set_to_none=True)
+    loss.backward(retain_graph=True)
+    grads = [p.grad for p in distiller.student.parameters() if p.grad is not None]
+    assert all(torch.isfinite(g).all() for g in grads)
+    return sum(g.abs().sum().item() for g in grads)
+
+
+def setting_argv(name: str, value: Any) -> Iterator[str]:
+    """The ``gdpd run`` flag that sets the setting ``name`` to ``value``."""
+    flag = name.replace("_", "-")
+    if isinstance(value, bool):
+        yield f"--{flag}" if value else f"--no-{flag}"
+    else:
+        yield from (f"--{flag}", str(value))
+
+
+def check_contract(name: str) -> None:
+    """The method ``name`` around a student 8 wide, under a teacher 12 wide, on the full series and a 4-step prefix,
+    in the warm-up and after it: named, finite, scalar loss terms whose sum gives the student a gradient; for a
+    method that needs a teacher, terms besides cross-entropy that reach the student at some stage, and for one that
+    does not, terms without a teacher. Every setting is a ``gdpd run`` flag and a preset override."""
+    cls = METHODS[name]
+    for prefix in (10, 4):
+        torch.manual_seed(1)
+        distiller = build_distiller(name, LSTMClassifier(in_channels=1, n_classes=3, hidden=8, layers=1), 12)
+        batch = contract_batch(prefix, 12)
+        distilled = 0.0
+        for stage in CONTRACT_STAGES:
+            terms = distiller(batch, stage)
+            assert terms and all(isinstance(key, str) for key in terms), (name, stage)
+            assert all(torch.isfinite(t) and t.dim() == 0 for t in terms.values()), (name, stage)
+            assert student_gradient(distiller, sum(terms.values())) > 0, (name, stage)
+            extra = [t for key, t in terms.items() if key != "ce"]
+            distilled += student_gradient(distiller, sum(extra)) if extra else 0.0
+            if not cls.needs_teacher:
+                assert distiller(batch._replace(teacher=None), stage).keys() == terms.keys(), (name, stage)
+        assert (distilled > 0) == cls.needs_teacher, (name, prefix)
+    command = ["run", "--dataset", "UnitTest", "--earliness", "0.5", "--method", name]
+    defaults = cls.Settings()
+    for field in fields(cls.Settings):
+        value = getattr(defaults, field.name)
+        args = build_parser().parse_args(command + ([] if value is None else list(setting_argv(field.name, value))))
+        assert field.name in args.setting_names and getattr(args, field.name) == value, (name, field.name)
+        config = get_preset("smoke").config("UnitTest", 0.5, name, 1, **{field.name: value})
+        assert getattr(config.method_config, field.name) == value, (name, field.name)
+
+
+@pytest.mark.parametrize("name", METHODS)
+def test_every_registered_method_keeps_the_contract(name: str) -> None:
+    check_contract(name)
+
+
+@pytest.fixture
+def guide_method(tmp_path: Path) -> Iterator[str]:
+    """The reproduce page's add-a-method example saved under the file name the page gives, in a folder the registry
+    searches beside gdpd/methods/; the registry is collected again as the package collects it when it loads, and
+    restored afterwards."""
+    guide = (Path(__file__).resolve().parents[1] / "book" / "reproduce.md").read_text().split("## Add a method")[1]
+    name = re.search(r"Saved as `gdpd/methods/(\w+)\.py`", guide).group(1)
+    (tmp_path / f"{name}.py").write_text(guide.split("```python")[1].split("```")[0])
+    path, registered = methods.__path__, dict(METHODS)
+    methods.__path__ = [*path, str(tmp_path)]
+    METHODS.clear()
+    try:
+        methods._collect()
+        yield name
+    finally:
+        methods.__path__ = path
+        METHODS.clear()
+        METHODS.update(registered)
+        sys.modules.pop(f"{methods.__name__}.{name}", None)
+        vars(methods).pop(name, None)
+
+
+def test_a_method_added_as_the_guide_says_is_registered_listed_and_keeps_the_contract(guide_method, capsys) -> None:
+    assert list(METHODS)[-1] == guide_method
+    check_registry()
+    assert main(["methods"]) == 0
+    assert any(line.split()[:1] == [guide_method] for line in capsys.readouterr().out.splitlines())
+    check_contract(guide_method)

@@ -20,6 +20,7 @@ def store(tmp_path_factory):
     return ResultStore(tmp_path_factory.mktemp("results"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("method", ["base", "kd", "fitnets", "gdpd"])
 def test_each_method_runs_and_is_stored(store, method):
     config = SMOKE.config("GunPoint", 0.4, method, 1)
@@ -33,12 +34,14 @@ def test_each_method_runs_and_is_stored(store, method):
     assert record["provenance"]["device"].startswith("cpu")
 
 
+@pytest.mark.slow
 def test_students_share_one_cached_teacher(store):
     keys = {run(SMOKE.config("GunPoint", e, "base", 1), store)["training"]["teacher_key"] for e in (0.4, 0.6)}
     assert len(keys) == 1
     assert len(list((store.root / "teachers").glob("GunPoint-*.pt"))) == 1
 
 
+@pytest.mark.slow
 def test_same_seed_same_numbers_without_store():
     config = SMOKE.config("UnitTest", 0.5, "gdpd", 7)
     first, second = run(config), run(config)
@@ -48,6 +51,7 @@ def test_same_seed_same_numbers_without_store():
     assert other["history"] != first["history"]
 
 
+@pytest.mark.slow
 def test_stored_record_is_reused_not_retrained(store):
     config = SMOKE.config("GunPoint", 0.4, "kd", 1)
     stored = run(config, store)
@@ -59,11 +63,13 @@ def test_config_roundtrip_through_json():
     assert config_from_dict(json.loads(json.dumps(config.to_dict()))) == config
 
 
+@pytest.mark.slow
 def test_truncate_prefix_runs(store):
     record = run(SMOKE.config("GunPoint", 0.4, "fitnets", 1, prefix_mode="truncate"), store)
     assert record["config"]["prefix_mode"] == "truncate"
 
 
+@pytest.mark.slow
 def test_tables_aggregate_the_store(store):
     for config in SMOKE.grid():
         run(config, store)
@@ -85,6 +91,7 @@ def test_keys_ignore_options_left_at_their_defaults():
     assert SMOKE.config("GunPoint", 0.4, "gdpd", 1, samples=2).key() != config.key()
 
 
+@pytest.mark.slow
 def test_channel_partial_student_on_multivariate_data():
     from gdpd.experiment import train_run
 
@@ -124,6 +131,7 @@ def test_variants_override_method_and_training_fields():
     assert arms["default"].train == get_preset("book").student
 
 
+@pytest.mark.slow
 def test_kept_weights_give_back_the_trained_run(store):
     import numpy as np
 

@@ -236,6 +236,7 @@ def test_coverage_note_names_the_counts_and_the_rule(tmp_path, preset):
     assert "16 runs on cpu:" in note
 
 
+@pytest.mark.slow
 def test_every_stored_record_reads():
     """Records of every protocol version read from their stored dicts: protocol 1 cannot be rerun, but renders."""
     files = list((COMMITTED_ROOT / "runs").glob("*/*.json"))
@@ -244,6 +245,7 @@ def test_every_stored_record_reads():
     assert set(frame["protocol"]) <= {1, PROTOCOL_VERSION}
 
 
+@pytest.mark.slow
 def test_the_recomputed_chapters_render_only_current_records():
     """Issue 17: the version-1 records of the zoo, the ablations and the architectures left the store; any block
     these chapters show is of the current protocol."""

@@ -163,7 +163,7 @@ def scripted_fit(
 
     def fake_validation_scores(distiller, val):
         snapshots.append(copy.deepcopy(distiller.student.state_dict()))
-        return next(script)
+        return (*next(script), None)
 
     monkeypatch.setattr(train_module, "validation_scores", fake_validation_scores)
     train, val = splits()
@@ -207,7 +207,7 @@ def test_diagnostics_never_move_the_training_stream(monkeypatch) -> None:
     train, val = splits(teacher=True)
     config = TrainConfig(epochs=4, warmup_epochs=1, batch_size=4, lr_schedule="constant")
     plain = fit(distiller("gdpd"), train, val, config, seed=0)
-    def greedy(self, batch):  # diagnostics that draw many more random numbers
+    def greedy(self, batch, feature=None):  # diagnostics that draw many more random numbers
         torch.randn(1000)
         return {}
 
@@ -219,6 +219,22 @@ def test_diagnostics_never_move_the_training_stream(monkeypatch) -> None:
     assert [{k: r[k] for k in training_terms if k in r} for r in plain.history] == [
         {k: r[k] for k in training_terms if k in r} for r in drawing.history
     ]
+
+
+def test_diagnostics_on_the_validation_feature_equal_those_that_encode_again() -> None:
+    """The student's body runs once per epoch on the validation cases: its feature serves the scores and the
+    diagnostics, with the numbers of diagnostics that encode the cases themselves."""
+    train, val = splits(teacher=True)
+    d = distiller("gdpd")
+    fit(d, train, val, TrainConfig(epochs=2, warmup_epochs=1, batch_size=4, lr_schedule="constant"), seed=0)
+    scores = validation_scores(d, val)
+    assert scores.loss == pytest.approx(torch.nn.functional.cross_entropy(d.student(val.x), val.y).item(), abs=0)
+    batch = val.batch(torch.arange(len(val.y)))
+    d.eval()
+    torch.manual_seed(5)
+    shared = d.diagnostics(batch, scores.feature)
+    torch.manual_seed(5)
+    assert d.diagnostics(batch) == shared
 
 
 def test_selection_ignores_warmup_and_restores_best_weights(monkeypatch) -> None:

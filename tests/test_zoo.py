@@ -330,6 +330,7 @@ def test_gradients_reach_the_student(name: str, prefix: int) -> None:
     assert sum(g.abs().sum().item() for g in grads) > 0
 
 
+@pytest.mark.slow
 def test_every_zoo_method_runs_end_to_end(tmp_path) -> None:
     smoke, store = get_preset("smoke"), ResultStore(tmp_path)
     runs = [(name, "stretch") for name in ZOO] + [(name, "truncate") for name in SEQUENCE_BASED]

@@ -8,19 +8,25 @@ nothing is typed. The functions that compute return plain data (a DataFrame or a
 the ``*_ending`` functions return Markdown. Scores are x100 as in the paper, except the early classifiers' accuracy,
 earliness and harmonic mean, which are fractions as in aeon.
 
-Paired tests are two-sided Wilcoxon signed-rank tests over runs (:func:`gdpd.variants.paired_differences`); where a
-chapter makes several, a difference is called significant at ``p < 0.05`` and the text says how many survive Holm's
-correction over the chapter's comparisons (:func:`holm`).
+Effects come first, with 95 % intervals from a hierarchical bootstrap (datasets, then seeds within each;
+:mod:`gdpd.statistics`). Tests are over datasets, two-sided Wilcoxon signed-rank tests on the dataset means with
+Holm's correction over a chapter's comparisons (:func:`holm`), and the endings say when the datasets are too few for
+any test to decide; counts over (dataset, seed) runs are descriptive. The settings chapters and the PhysioNet case
+study still count paired runs (:func:`gdpd.variants.paired_differences`) and say their p-values are descriptive.
 
 The submodules:
 
 - ``wording``: the wording every ending shares: the significance level, Holm's correction, a verdict, numbers and
   names in prose, the two bullet lists of an ending, and the limits of a selection (with the teachers below their
   students).
-- ``comparisons``: the endings that compare on matched runs: the distiller zoo, the settings chapters against the
-  baselines, the ablations against their default, the inflation of choosing lambda on the test split, and PhysioNet.
+- ``comparisons``: the endings that compare on matched runs: the settings chapters against the baselines, the
+  ablations against their default, the inflation of choosing lambda on the test split, and PhysioNet.
+- ``zoo``: the distiller zoo's ending: GDPD's place among the distillers, its effect against the best-ranked rival
+  and the tests over datasets.
 - ``early``: the early-classification ending: the harmonic-mean gap to the best aeon peer and what would tie it.
 - ``cost``: the cost chapter's ending: the overhead of distillation per epoch, step, memory and inference.
+- ``ledger``: the claims ledger: every claim of the paper this book can test, measured, with its verdict by the rule
+  of :mod:`gdpd.claims`, and those it cannot test.
 """
 
 from gdpd.findings.comparisons import (
@@ -31,24 +37,28 @@ from gdpd.findings.comparisons import (
     selection_inflation,
     settings_ending,
     variant_effects,
-    zoo_ending,
-    zoo_standing,
 )
 from gdpd.findings.cost import cost_ending, cost_overhead
 from gdpd.findings.early import accuracy_to_tie, earliness_to_tie, early_ending, early_gaps
-from gdpd.findings.wording import holm, limits, teacher_shortfall, verdict, without_weak_teachers
+from gdpd.findings.ledger import claims_ledger, headline, ledger_markdown
+from gdpd.findings.wording import limits, teacher_shortfall, verdict, without_weak_teachers
+from gdpd.findings.zoo import zoo_ending, zoo_standing
+from gdpd.statistics import holm
 
 __all__ = [
     "ablation_ending",
     "accuracy_to_tie",
     "baseline_effects",
+    "claims_ledger",
     "cost_ending",
     "cost_overhead",
     "earliness_to_tie",
     "early_ending",
     "early_gaps",
+    "headline",
     "holm",
     "lambda_ending",
+    "ledger_markdown",
     "limits",
     "physionet_ending",
     "selection_inflation",

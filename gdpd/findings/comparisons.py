@@ -1,18 +1,20 @@
-"""The endings that compare methods or settings on matched runs: GDPD's standing among the distillers, GDPD
-against Base and Base-KD per setting, each ablation setting against its default, what choosing the weight on the
-test split adds, and GDPD against the baselines in the PhysioNet case study."""
+"""The endings that compare settings on matched runs: GDPD against Base and Base-KD per setting, each ablation
+setting against its default, what choosing the weight on the test split adds, and GDPD against the baselines in the
+PhysioNet case study (GDPD among the distillers is :mod:`gdpd.findings.zoo`'s)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from gdpd.findings.wording import (ALPHA, count, ending, holm, limits, listing, nothing_to_conclude, runs, verdict,
-                                   without_weak_teachers)
-from gdpd.metrics import summarise, top_k_share
+from gdpd.claims import pool, run_differences
+from gdpd.findings.wording import (ALPHA, RUNS_ARE_DESCRIPTIVE, count, ending, limits, listing, nothing_to_conclude,
+                                   runs, verdict)
 from gdpd.report import cell_means, table1
-from gdpd.results import Selection, method_label
+from gdpd.results import BLOCK, Selection, method_label
+from gdpd.statistics import bootstrap_mean, datasets_needed, holm, smallest_wilcoxon_p
 from gdpd.variants import against_baselines, against_default, paired_differences, variant_means
 
 
@@ -35,91 +37,6 @@ def _significance(table: pd.DataFrame, describe: Any, subject: str, alpha: float
             + f". After Holm's correction over the {m} comparisons, {kept} of {len(significant)} "
             + ("remains" if kept == 1 else "remain") + " significant.")
 
-
-
-def zoo_standing(frame: pd.DataFrame, metric: str, method: str = "gdpd") -> dict[str, Any]:
-    """``method`` among every method of the frame, over its complete (dataset, earliness) rows.
-
-    Keys: ``table`` (per method: mean, average rank, top-1 count and top-3 share, best rank first), ``n_rows``,
-    ``n_methods``, ``average_rank``, ``place`` (1 + the number of methods with a strictly better average rank),
-    ``tied`` (methods of equal average rank), ``ahead`` (per method ranked better: its average rank, its mean minus
-    ``method``'s, and the rows where it scores above ``method``), ``top1``, ``top3_share``, ``rival`` (the best-ranked
-    other method) and ``test`` (``method`` against ``rival`` on (dataset, seed) pairs,
-    :func:`gdpd.variants.paired_differences`). An empty dict where ``method`` has no complete row.
-    """
-    scores = cell_means(frame, metric)
-    if scores.empty or method not in scores.columns or len(scores.columns) < 2:
-        return {}
-    table = summarise(scores)
-    table["top3_share"] = top_k_share(scores, 3)
-    table = table.sort_values(["average_rank", "mean"], ascending=[True, False])
-    rank = float(table.loc[method, "average_rank"])
-    others = table.drop(index=method)
-    ahead = others[others["average_rank"] < rank - 1e-9]
-    ahead = pd.DataFrame({
-        "average_rank": ahead["average_rank"],
-        "mean_difference": ahead["mean"] - table.loc[method, "mean"],
-        "rows_above": [int((scores[m] > scores[method]).sum()) for m in ahead.index],
-    })
-    rival = str(others.index[0])
-    pair = frame[frame["method"].isin([method, rival])]
-    test = paired_differences(pair, metric, "method", rival)
-    return {
-        "table": table, "n_rows": len(scores), "n_methods": len(table), "average_rank": rank,
-        "place": 1 + len(ahead), "tied": [m for m in others.index if abs(others.loc[m, "average_rank"] - rank) < 1e-9],
-        "ahead": ahead, "top1": int(table.loc[method, "top1"]), "top3_share": float(table.loc[method, "top3_share"]),
-        "rival": rival, "test": test[test["method"] == method].iloc[0],
-    }
-
-
-def _place(label: str, standing: dict[str, Any]) -> str:
-    """``label``'s average rank and place in a :func:`zoo_standing`, with the methods tied with it."""
-    tied = f", tied with {listing([method_label(m) for m in standing['tied']])}" if standing["tied"] else ""
-    return (f"{label}'s average rank is {standing['average_rank']:.2f} among {standing['n_methods']} methods over "
-            f"{standing['n_rows']} datasets: place {standing['place']}{tied}")
-
-
-def zoo_ending(selection: Selection, metric: str, paper: pd.DataFrame | None = None, method: str = "gdpd") -> str:
-    """Markdown: GDPD's place among the distillers, who beats it and by how much, the paired test against the
-    best-ranked rival, its top-1 count, beside the paper's figures (``paper``: rows by method code, columns
-    ``average_rank`` and ``top3_share``) where given, and the limits of the records."""
-    standing = zoo_standing(selection.frame, metric, method) if not selection.empty else {}
-    if not standing:
-        return nothing_to_conclude(f"no complete row of the grid holds {method_label(method)} and a rival "
-                                   f"({selection.n_stored} of {selection.n_grid} cells stored).")
-    label = method_label(method)
-    reported = paper.loc[method] if paper is not None and method in paper.index else None
-    shows = [_place(label, standing) + (f" (the paper: {reported['average_rank']:.2f})." if reported is not None
-                                        else ".")]
-    ahead = standing["ahead"]
-    if ahead.empty:
-        shows.append(f"No method has a better average rank than {label}.")
-    else:
-        shows.append(
-            f"{count(len(ahead), 'method')} {'ranks' if len(ahead) == 1 else 'rank'} above {label}: " + "; ".join(
-                f"{method_label(r.Index)} (rank {r.average_rank:.2f}, mean {r.mean_difference:+.2f} against "
-                f"{label}'s, above it on {r.rows_above} of {standing['n_rows']} datasets)" for r in ahead.itertuples())
-            + ".")
-    test = standing["test"]
-    shows.append(
-        f"Against the best-ranked rival, {method_label(standing['rival'])}, on matched runs: {label} "
-        f"{runs(test)}: " + {"higher": f"a significant gain for {label}.", "lower": f"a significant loss for {label}.",
-                               "no clear difference": f"no significant difference at p < {ALPHA:g}."}[
-            verdict(test.mean_difference, test.p_wilcoxon)])
-    shows.append(
-        f"{label} is best on {standing['top1']} of {standing['n_rows']} datasets and among the best three on "
-        f"{100 * standing['top3_share']:.0f} % of them"
-        + (f" (the paper: {100 * reported['top3_share']:.0f} %)." if reported is not None else "."))
-    below, strong = without_weak_teachers(selection.frame, metric)
-    again = zoo_standing(strong, metric, method) if below else {}
-    if again:
-        shows.append(
-            f"Without the runs of the {count(len(below), 'teacher')} below {'its' if len(below) == 1 else 'their'} "
-            f"students ({listing(below)}), {_place(label, again)}.")
-    earliness = sorted(selection.frame["earliness"].unique())
-    scope = [(f"Every run is at earliness {listing([f'{e:g}' for e in earliness])}: the comparison says nothing "
-              "about other prefix lengths.")]
-    return ending(shows, limits(selection, metric) + scope)
 
 
 def baseline_effects(frame: pd.DataFrame, metric: str, method: str = "gdpd") -> pd.DataFrame:
@@ -172,15 +89,32 @@ def settings_ending(selection: Selection, metric: str, method: str = "gdpd") -> 
 
 def variant_effects(frame: pd.DataFrame, metric: str, reference: str = "default") -> pd.DataFrame:
     """Every setting against ``reference`` per method and earliness, on matched runs
-    (:func:`gdpd.variants.against_default`): mean difference x100, runs up (``wins``) and down (``losses``), the
-    two-sided Wilcoxon p-value, its Holm adjustment over every row (``p_holm``) and a ``verdict``."""
-    columns = ["method", "earliness", "variant", "n_pairs", "mean_difference", "wins", "losses", "p_wilcoxon",
-               "p_holm", "verdict"]
+    (:func:`gdpd.variants.against_default`): mean difference x100 with its 95 % hierarchical bootstrap interval
+    (``low``, ``high``; :func:`gdpd.statistics.bootstrap_mean`) over ``n_datasets``; runs up (``wins``) and down
+    (``losses``) and the two-sided Wilcoxon p-value over runs (``p_wilcoxon``: descriptive, the seeds of a dataset are
+    not independent); the two-sided Wilcoxon p-value over the dataset means (``p_datasets``), its Holm adjustment
+    over every row (``p_holm``) and the ``verdict`` these give (:func:`gdpd.findings.verdict`)."""
+    from scipy.stats import wilcoxon
+
+    columns = ["method", "earliness", "variant", "n_pairs", "mean_difference", "low", "high", "n_datasets", "wins",
+               "losses", "p_wilcoxon", "p_datasets", "p_holm", "verdict"]
     if frame.empty or reference not in set(frame["variant"]):
         return pd.DataFrame(columns=columns)
     paired = against_default(frame, metric, reference)
-    paired["p_holm"] = holm(paired["p_wilcoxon"])
-    paired["verdict"] = [verdict(d, p) for d, p in zip(paired["mean_difference"], paired["p_wilcoxon"])]
+    labelled = frame.assign(method=frame["method"].map(method_label))
+    values = labelled.pivot_table(index=["method", *BLOCK], columns="variant", values=metric) * 100
+    intervals, p_datasets = [], []
+    for row in paired.itertuples():
+        diff = (values[row.variant] - values[reference]).xs((row.method, row.earliness),
+                                                            level=["method", "earliness"]).dropna()
+        intervals.append(bootstrap_mean(diff))
+        means = diff.groupby(level="dataset").mean()
+        p_datasets.append(float(wilcoxon(means[means != 0]).pvalue) if (means != 0).sum() >= 2 else np.nan)
+    paired["low"], paired["high"] = [i.low for i in intervals], [i.high for i in intervals]
+    paired["n_datasets"] = [i.n_datasets for i in intervals]
+    paired["p_datasets"] = p_datasets
+    paired["p_holm"] = holm(paired["p_datasets"])
+    paired["verdict"] = [verdict(d, p) for d, p in zip(paired["mean_difference"], paired["p_holm"])]
     return paired[columns].reset_index(drop=True)
 
 
@@ -202,9 +136,9 @@ def _extremes(effects: pd.DataFrame) -> str:
 
 
 def ablation_ending(selection: Selection, metric: str, reference: str = "default") -> str:
-    """Markdown: per setting, its mean paired difference to ``reference`` with runs up and down and the p-value at each
-    earliness; whether any setting beats ``reference`` significantly, and which it beats; the largest gain and loss;
-    and the limits of the records."""
+    """Markdown: per setting, its mean paired difference to ``reference`` with its 95 % interval and the runs up and
+    down at each earliness; what a test over the datasets can decide (with too few datasets: that it cannot); the
+    largest gain and loss; and the limits of the records."""
     effects = variant_effects(selection.frame, metric, reference) if not selection.empty else pd.DataFrame()
     if effects.empty:
         return nothing_to_conclude(f"no complete block of the grid holds `{reference}` and another setting "
@@ -213,29 +147,43 @@ def ablation_ending(selection: Selection, metric: str, reference: str = "default
     shows = []
     for (method, variant), rows in effects.groupby(["method", "variant"], sort=False):
         name = f"{method}, `{variant}`" if several else f"`{variant}`"
-        shows.append(f"{name} against `{reference}`: "
-                     + "; ".join(f"{runs(r)} at e = {r.earliness:g}" for r in rows.itertuples()) + ".")
-    better = effects[(effects["mean_difference"] > 0) & (effects["p_wilcoxon"] < ALPHA)]
-    if better.empty:
-        shows.append(f"No setting beats `{reference}` significantly (two-sided Wilcoxon, p < {ALPHA:g}, uncorrected).")
-    shows.append(_significance(effects, lambda r: f"`{r.variant}` at e = {r.earliness:g}",
-                               f"a setting against `{reference}`"))
+        shows.append(f"{name} against `{reference}`: " + "; ".join(
+            f"{r.mean_difference:+.2f} [{r.low:+.2f}, {r.high:+.2f}] at e = {r.earliness:g} ({r.wins} up, "
+            f"{r.losses} down of {r.n_pairs} runs)" for r in rows.itertuples()) + ".")
+    n_datasets = int(effects["n_datasets"].max())
+    if n_datasets < datasets_needed():
+        shows.append(
+            f"With {count(n_datasets, 'dataset')} no test over datasets can reach p < {ALPHA:g} (the smallest "
+            f"two-sided Wilcoxon p-value is {smallest_wilcoxon_p(n_datasets):.2g}): whether a setting scores above or "
+            f"below `{reference}` **cannot be told from these runs**, and the intervals are as wide as "
+            f"{count(n_datasets, 'dataset')} make them.")
+    else:
+        shows.append(_significance(effects.assign(p_wilcoxon=effects["p_datasets"]),
+                                   lambda r: f"`{r.variant}` at e = {r.earliness:g}",
+                                   f"a setting against `{reference}` over the dataset means"))
     shows.append(_extremes(effects))
     methods = sorted(method_label(m) for m in selection.frame["method"].unique())
-    scope = [(f"Only {listing(methods)} runs are in this grid: it compares settings with each other, not "
+    scope = [RUNS_ARE_DESCRIPTIVE,
+             (f"Only {listing(methods)} runs are in this grid: it compares settings with each other, not "
               "GDPD with the baselines.")]
-    return ending(shows, limits(selection, metric) + scope)
+    return ending(shows, limits(selection, metric, tested=False) + scope)
 
 
 def selection_inflation(on_validation: pd.DataFrame, on_test: pd.DataFrame, metric: str) -> pd.DataFrame:
     """Rows (earliness, method): the mean over datasets of the seed-mean ``metric`` x100 with the weight chosen on
-    validation, the same with it chosen on the test split, their difference (``inflation``) and ``n_datasets``."""
+    validation, the same with it chosen on the test split, their difference (``inflation``) with its 95 %
+    hierarchical bootstrap interval over the runs (``low``, ``high``) and ``n_datasets``."""
     ours = table1(on_validation, metric).set_index(["earliness", "method"])
     released = table1(on_test, metric).set_index(["earliness", "method"])
-    return pd.DataFrame({
-        "lambda on validation": ours["mean"], "lambda on test": released["mean"],
-        "inflation": released["mean"] - ours["mean"], "n_datasets": ours["n_datasets"],
-    })
+    keys = ["earliness", "method", "dataset", "seed"]
+    both = on_validation.set_index(keys)[metric].to_frame("validation").join(on_test.set_index(keys)[metric])
+    runs = (both[metric] - both["validation"]) * 100
+    bounds = pd.DataFrame([(*cell, *bootstrap_mean(part.droplevel(["earliness", "method"]))[1:3])
+                           for cell, part in runs.groupby(level=["earliness", "method"])],
+                          columns=["earliness", "method", "low", "high"]).set_index(["earliness", "method"])
+    table = pd.DataFrame({"lambda on validation": ours["mean"], "lambda on test": released["mean"],
+                          "inflation": released["mean"] - ours["mean"]})
+    return table.join(bounds).assign(n_datasets=ours["n_datasets"])
 
 
 def lambda_ending(selection: Selection, on_test: pd.DataFrame, metric: str, method: str = "gdpd") -> str:
@@ -248,8 +196,9 @@ def lambda_ending(selection: Selection, on_test: pd.DataFrame, metric: str, meth
     table = selection_inflation(selection.frame, on_test, metric)
     label = method_label(method)
     distillers = table[table.index.get_level_values("method") != "base"]
-    shows = ["Choosing the weight on the test split raises the mean by: " + "; ".join(
-        f"{method_label(m)} " + ", ".join(f"{r.inflation:+.2f} at e = {e:g}" for (e, _), r in rows.iterrows())
+    shows = ["Choosing the weight on the test split raises the mean by (95 % interval): " + "; ".join(
+        f"{method_label(m)} " + ", ".join(f"{r.inflation:+.2f} [{r.low:+.2f}, {r.high:+.2f}] at e = {e:g}"
+                                          for (e, _), r in rows.iterrows())
         for m, rows in distillers.groupby(level="method", sort=False)) + "."]
     top = distillers["inflation"].idxmax()
     shows.append(f"The largest inflation: {method_label(top[1])} at e = {top[0]:g} "
@@ -261,9 +210,16 @@ def lambda_ending(selection: Selection, on_test: pd.DataFrame, metric: str, meth
                 f"{method_label(honest)} leads with the weight chosen on validation, {method_label(leaked)} with it "
                 "chosen on test")
         if method in rows.index and honest != method:
-            lead += (f"; with the validation choice {label} trails {method_label(honest)} by "
-                     f"{rows.loc[honest, 'lambda on validation'] - rows.loc[method, 'lambda on validation']:.2f}")
+            at = selection.frame[selection.frame["earliness"] == earliness]
+            gap = bootstrap_mean(pool(run_differences(at, metric, honest, method)))
+            lead += (f"; with the validation choice {label} trails {method_label(honest)} by {gap.estimate:.2f} "
+                     f"[{gap.low:+.2f}, {gap.high:+.2f}]")
         shows.append(f"At e = {earliness:g}: {lead}.")
+    n_datasets = int(table["n_datasets"].max())
+    if n_datasets < datasets_needed():
+        shows.append(f"With {count(n_datasets, 'dataset')} no test over datasets can reach p < {ALPHA:g} (the "
+                     f"smallest two-sided Wilcoxon p-value is {smallest_wilcoxon_p(n_datasets):.2g}): which method "
+                     "leads **cannot be told from these runs**; the inflations are what these datasets show.")
     chosen = selection.frame[selection.frame["method"] == method]["weight"].value_counts().sort_index()
     if not chosen.empty:
         shows.append(f"Validation picks {label}'s weight λ = " + ", ".join(
@@ -273,7 +229,6 @@ def lambda_ending(selection: Selection, on_test: pd.DataFrame, metric: str, meth
               "per (dataset, earliness); the inflation grows with the number of weights tried, so it measures this "
               "grid, not what the released script's choice added to the paper's table.")]
     return ending(shows, limits(selection, metric, tested=False) + scope)
-
 
 
 def physionet_ending(selection: Selection, present: bool, prevalence: float | None = None,

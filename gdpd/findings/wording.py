@@ -1,10 +1,10 @@
-"""How an ending words what it finds and what it cannot: the significance level, Holm's correction, a paired
-difference's verdict and its runs, numbers and names in prose, the two bullet lists of an ending, and the limits of a
-selection (its protocol version, its size, teachers below the students they teach)."""
+"""How an ending words what it finds and what it cannot: a paired difference's verdict and its runs (at the level
+and with Holm's correction of :mod:`gdpd.statistics`), numbers and names in prose, the two bullet lists of an ending,
+and the limits of a selection (its protocol version, its size, teachers below the students they teach)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -13,27 +13,12 @@ import pandas as pd
 from gdpd.config import PROTOCOL_VERSION
 from gdpd.report import teacher_score, teacher_table, teachers_of
 from gdpd.results import Selection
+from gdpd.statistics import ALPHA
 
-ALPHA = 0.05
-"""The level at which the endings call a paired difference significant."""
-
-
-def holm(p_values: Iterable[float]) -> np.ndarray:
-    """Holm's (1979) step-down adjusted p-values, in the order given.
-
-    With the ``m`` defined p-values sorted, ``p_(1) <= ... <= p_(m)``, the adjusted value of ``p_(i)`` is
-    ``max_{j <= i} min(1, (m - j + 1) * p_(j))``. A missing p-value stays missing and does not count in ``m``.
-    """
-    p = np.asarray(list(p_values), dtype=float)
-    adjusted = np.full(p.shape, np.nan)
-    defined = np.flatnonzero(~np.isnan(p))
-    order = defined[np.argsort(p[defined], kind="stable")]
-    m = len(order)
-    running = 0.0
-    for i, index in enumerate(order):
-        running = max(running, min(1.0, (m - i) * p[index]))
-        adjusted[index] = running
-    return adjusted
+RUNS_ARE_DESCRIPTIVE = ("Counts over (dataset, seed) runs are descriptive, never a test: the seeds of one dataset "
+                        "share its data and its teacher. Tests here are over datasets, and the 95 % intervals "
+                        "resample datasets first, then seeds within each (a hierarchical bootstrap).")
+"""The limit an ending states where it counts runs: what they are, and what the tests and intervals count instead."""
 
 
 def verdict(difference: float, p_value: float, alpha: float = ALPHA) -> str:

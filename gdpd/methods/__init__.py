@@ -1,8 +1,9 @@
 """Distillation methods, one file each, and the registry that names them.
 
-Every public module of this package holds one method: its settings, its pure loss and a thin :class:`Distiller`
-subclass. :data:`METHODS` collects those classes when the package loads, so a new method is one new file;
-:func:`register` adds a method defined elsewhere (a notebook, a test).
+Every public module of this package but :mod:`gdpd.methods.distiller` (the :class:`Distiller` interface they share)
+holds one method: its settings, its pure loss and a thin :class:`Distiller` subclass. :data:`METHODS` collects those
+classes when the package loads, so a new method is one new file; :func:`register` adds a method defined elsewhere (a
+notebook, a test).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import is_dataclass
 from typing import Any
 
 from gdpd.config import RUN_OPTIONS, MethodSettings, RunConfig
-from gdpd.methods._base import Batch, Distiller, Stage
+from gdpd.methods.distiller import Batch, Distiller, Stage
 from gdpd.models import Classifier
 
 PAPER_METHODS = ("base", "kd", "fitnets", "gdpd", "rkd", "attention", "dkd", "dt2w", "vid", "pkt", "tekap", "ttm")
@@ -68,7 +69,7 @@ def _collect() -> None:
     for module_info in sorted(pkgutil.iter_modules(__path__), key=lambda info: info.name):
         if not module_info.name.startswith("_"):
             module = importlib.import_module(f"{__name__}.{module_info.name}")
-            found += [value for value in vars(module).values() if isinstance(value, type)
+            found += [value for value in vars(module).values() if isinstance(value, type) and value is not Distiller
                       and issubclass(value, Distiller) and value.__module__ == module.__name__]
     names = [cls.name for cls in found]
     missing = [name for name in PAPER_METHODS if name not in names]

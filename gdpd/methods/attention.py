@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch.nn.functional as F
 from torch import Tensor
 
-from gdpd.methods._base import Distiller, Stage
+from gdpd.methods.distiller import Distiller, Stage
 from gdpd.models import Outputs
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gdpd.config import MethodSettings
-from gdpd.methods._base import Distiller
+from gdpd.methods.distiller import Distiller
 
 
 class Base(Distiller):

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from gdpd.config import SoftTargetSettings, setting
-from gdpd.methods._base import Batch, Distiller, Stage
+from gdpd.methods.distiller import Batch, Distiller, Stage
 from gdpd.models import Outputs
 
 ALPHA, BETA, WARMUP_EPOCHS = 1.0, 8.0, 20

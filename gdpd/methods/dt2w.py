@@ -7,7 +7,7 @@ import torch
 from torch import Tensor
 
 from gdpd.config import MethodSettings
-from gdpd.methods._base import Distiller, Stage
+from gdpd.methods.distiller import Distiller, Stage
 from gdpd.models import Classifier, Outputs
 
 GAMMA = 1.2

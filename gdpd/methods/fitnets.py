@@ -6,7 +6,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from gdpd.config import MethodSettings
-from gdpd.methods._base import Batch, Distiller, Stage
+from gdpd.methods.distiller import Batch, Distiller, Stage
 from gdpd.models import Classifier, Outputs
 
 

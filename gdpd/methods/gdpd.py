@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from gdpd.config import SoftTargetSettings, setting
-from gdpd.methods._base import Batch, Distiller, Stage
+from gdpd.methods.distiller import Batch, Distiller, Stage
 from gdpd.methods.kd import hinton_kd
 from gdpd.models import Classifier, Outputs
 from gdpd.prior import (
@@ -161,10 +161,11 @@ class GDPD(Distiller):
             yield self.settings.weight * self.sampler.prior(latent)
 
     @torch.no_grad()
-    def diagnostics(self, batch: Batch) -> dict[str, float]:
+    def diagnostics(self, batch: Batch, feature: Tensor | None = None) -> dict[str, float]:
         """Mean alpha and how far hints sit from the measurement and from the teacher's latent features."""
         assert batch.teacher is not None
-        feature = self.student.encode(batch.x).feature
+        if feature is None:
+            feature = self.student.encode(batch.x).feature
         hint, alpha, measurement = self.sampler(feature)
         latent = self.autoencoder.encoder(batch.teacher.feature)
         return {

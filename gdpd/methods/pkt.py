@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from torch import Tensor
 
-from gdpd.methods._base import Distiller, Stage
+from gdpd.methods.distiller import Distiller, Stage
 from gdpd.models import Outputs
 
 EPS = 1e-7

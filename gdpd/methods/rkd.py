@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from gdpd.config import DistillationSettings, setting
-from gdpd.methods._base import Distiller, Stage
+from gdpd.methods.distiller import Distiller, Stage
 from gdpd.models import Outputs
 
 DISTANCE_WEIGHT, ANGLE_WEIGHT = 25.0, 50.0

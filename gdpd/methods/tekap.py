@@ -8,7 +8,7 @@ import torch
 from torch import Tensor
 
 from gdpd.config import SoftTargetSettings, setting
-from gdpd.methods._base import Distiller, Stage
+from gdpd.methods.distiller import Distiller, Stage
 from gdpd.methods.kd import hinton_kd
 from gdpd.models import Outputs
 

@@ -6,7 +6,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from gdpd.config import SoftTargetSettings
-from gdpd.methods._base import Distiller, Stage
+from gdpd.methods.distiller import Distiller, Stage
 from gdpd.models import Outputs
 
 

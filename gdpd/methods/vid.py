@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from gdpd.config import MethodSettings
-from gdpd.methods._base import Distiller, Stage
+from gdpd.methods.distiller import Distiller, Stage
 from gdpd.models import Classifier, Outputs
 
 INITIAL_VARIANCE, EPS = 5.0, 1e-5

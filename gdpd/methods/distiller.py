@@ -83,6 +83,7 @@ class Distiller(nn.Module):
         """Losses of further optimiser steps on the same batch, each taken after the main step (none by default)."""
         return iter(())
 
-    def diagnostics(self, batch: Batch) -> dict[str, float]:
-        """Scalars worth logging once per epoch on the validation batch (none by default)."""
+    def diagnostics(self, batch: Batch, feature: Tensor | None = None) -> dict[str, float]:
+        """Scalars worth logging once per epoch on the validation batch (none by default); ``feature`` is the
+        student's eval-mode feature of ``batch.x`` where the caller has computed it already."""
         return {}
