@@ -232,6 +232,23 @@ BEYOND_UCR: dict[str, Preset] = {  # the book's part "Beyond univariate UCR"
     )
 }
 
+PAPER = Preset(
+    name="paper",
+    description=(
+        "the released protocol (Table 1): LSTM3-100 -> LSTM3-100, 600 epochs, warm-up 300, per-batch LR schedule, "
+        "lambda = 1 for every distiller, GDPD with the released Hinton term, on the offline datasets the released "
+        "loader accepts; the book protocol's teacher"
+    ),
+    student=PAPER_STUDENT,
+    teacher=BOOK_TEACHER,
+    datasets=PAPER_DATASETS,
+    earliness=(0.2, 0.4, 0.6, 0.8),
+    methods=CORE_METHODS,
+    seeds=PAPER_SEEDS,
+    method_settings={"hinton": True},
+)
+"""The paper's Table 1 protocol as first computed: the released students distilled from the book's teacher."""
+
 PRESETS: dict[str, Preset] = {
     "smoke": Preset(
         name="smoke",
@@ -275,35 +292,17 @@ PRESETS: dict[str, Preset] = {
         methods=PAPER_METHODS,
         seeds=PAPER_SEEDS,
     ),
-    "paper": Preset(
-        name="paper",
-        description=(
-            "the released protocol (Table 1): LSTM3-100 -> LSTM3-100, 600 epochs, warm-up 300, per-batch LR schedule, "
-            "lambda = 1 for every distiller, GDPD with the released Hinton term, on the offline datasets the "
-            "released loader accepts"
-        ),
-        student=PAPER_STUDENT,
-        teacher=BOOK_TEACHER,
-        datasets=PAPER_DATASETS,
-        earliness=(0.2, 0.4, 0.6, 0.8),
-        methods=CORE_METHODS,
-        seeds=PAPER_SEEDS,
-        method_settings={"hinton": True},
-    ),
-    "paper-released-teacher": Preset(
+    "paper": PAPER,
+    "paper-released-teacher": replace(
+        PAPER,
         name="paper-released-teacher",
         description=(
             "Table 1 on every offline dataset with the released teacher: the paper preset's students, the teacher "
             "trained as released (per-batch schedule, lowest validation cross-entropy, patience 150) and its seed "
             "chosen on validation"
         ),
-        student=PAPER_STUDENT,
         teacher=PAPER_TEACHER,
         datasets=OFFLINE_DATASETS,
-        earliness=(0.2, 0.4, 0.6, 0.8),
-        methods=CORE_METHODS,
-        seeds=PAPER_SEEDS,
-        method_settings={"hinton": True},
     ),
     "prior-check": Preset(
         name="prior-check",
@@ -322,20 +321,18 @@ PRESETS: dict[str, Preset] = {
         method_settings={"hinton": True},
         variants=tuple(Variant(f"prior updates {k}", {"prior_updates": k}) for k in (8, 32, 128)),
     ),
-    "teacher-choice": Preset(
+    "teacher-choice": replace(
+        PAPER,
         name="teacher-choice",
         description=(
             "what the teacher does to the paper protocol's distillers (GunPoint, ArrowHead, Coffee; e = 0.4): the "
             "book's teacher, the released training chosen on validation, and the released rule exactly (chosen on "
             "test, a sensitivity arm only)"
         ),
-        student=PAPER_STUDENT,
         teacher=PAPER_TEACHER,
         datasets=("GunPoint", "ArrowHead", "Coffee"),
         earliness=(0.4,),
         methods=("kd", "gdpd"),
-        seeds=PAPER_SEEDS,
-        method_settings={"hinton": True},
         variants=(
             Variant("constant rate, best validation accuracy", {"teacher": BOOK_TEACHER}),
             Variant("released, chosen on validation", {}),

@@ -30,9 +30,13 @@ from gdpd.store import ResultStore
 
 TRIVIAL_LOSS = 1.0
 """L_diff of the denoiser that always predicts zero: the variance of the standard normal noise it should predict."""
+CLEARLY_LEARNED = 0.5
+"""A prior has clearly learned when its warm-up ends with L_diff at most this fraction of :data:`TRIVIAL_LOSS`: it
+predicts at least half of the noise's variance, which no fluctuation of the per-epoch mean on a handful of batches
+reaches from the trivial loss."""
 
-COLUMNS = ["variant", "dataset", "earliness", "seed", "key", "lr_schedule", "warmup_epochs", "prior_steps",
-           "diffusion_start", "diffusion_end", "learned", "hint_accuracy", "val_accuracy", "hint_gap"]
+COLUMNS = ["variant", "dataset", "earliness", "seed", "key", "lr_schedule", "warmup_epochs", "prior_updates",
+           "prior_steps", "diffusion_start", "diffusion_end", "learned", "hint_accuracy", "val_accuracy", "hint_gap"]
 
 
 def prior_steps(n_train: int, val_fraction: float, batch_size: int, warmup_epochs: int, updates: int = 1) -> int:
@@ -65,6 +69,7 @@ def prior_fit(store: ResultStore, preset: Preset) -> pd.DataFrame:
         rows.append({
             "variant": variant, "dataset": config.dataset, "earliness": config.earliness, "seed": config.seed,
             "key": record["key"], "lr_schedule": config.train.lr_schedule, "warmup_epochs": warmup,
+            "prior_updates": config.method_config.prior_updates,
             "prior_steps": prior_steps(n_train[config.dataset], config.val_fraction, config.train.batch_size, warmup,
                                        config.method_config.prior_updates),
             "diffusion_start": history.loc[0, "diffusion"] / weight, "diffusion_end": end,
@@ -89,3 +94,17 @@ def prior_fit_summary(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
         "hint_gap": groups["hint_gap"].mean(),
         "hints_ahead_share": 100 * groups["hint_gap"].apply(lambda gap: (gap > 0).mean()),
     })
+
+
+def working_prior_updates(frame: pd.DataFrame) -> int | None:
+    """The fewest prior updates per batch whose every :func:`prior_fit` run ends the warm-up with L_diff at most
+    :data:`CLEARLY_LEARNED` x :data:`TRIVIAL_LOSS`, on every dataset of ``frame``; ``None`` when no setting does.
+
+    The rule that chooses the working-prior arm's setting (book chapter "Main results") from the ``prior-check``
+    preset's warm-up runs: it reads the denoising loss on the training split alone, never a test score.
+    """
+    datasets = set(frame["dataset"])
+    for updates, runs in frame.sort_values("prior_updates").groupby("prior_updates", sort=True):
+        if set(runs["dataset"]) == datasets and (runs["diffusion_end"] <= CLEARLY_LEARNED * TRIVIAL_LOSS).all():
+            return int(updates)
+    return None

@@ -76,3 +76,20 @@ def test_prior_fit_summary_golden_values():
         "hint_gap": -25 / 3, "hints_ahead_share": 100 / 3})
     # a gap of exactly zero is not ahead
     assert summary.loc["B", "hints_ahead_share"] == 0 and summary.loc["B", "learned_share"] == 0
+
+
+def test_the_working_prior_is_the_fewest_updates_that_clearly_learn_on_every_dataset():
+    from gdpd.prior_fit import CLEARLY_LEARNED, working_prior_updates
+
+    def runs(updates: int, ends: dict[str, float]) -> list[dict]:
+        return [{"prior_updates": updates, "dataset": d, "diffusion_end": e} for d, e in ends.items()]
+
+    clear, unclear = CLEARLY_LEARNED - 0.01, CLEARLY_LEARNED + 0.01
+    frame = pd.DataFrame(runs(8, {"A": 0.9, "B": clear}) + runs(32, {"A": clear, "B": CLEARLY_LEARNED})
+                         + runs(128, {"A": 0.1, "B": 0.1}))
+    assert working_prior_updates(frame) == 32  # at the threshold counts as learned; 8 fails on A
+    assert working_prior_updates(frame[frame["prior_updates"] != 32]) == 128
+    assert working_prior_updates(pd.DataFrame(runs(8, {"A": unclear, "B": 0.2}))) is None
+    # a setting not checked on every dataset is not chosen
+    partial = pd.DataFrame(runs(8, {"A": 0.1}) + runs(32, {"A": 0.2, "B": 0.2}))
+    assert working_prior_updates(partial) == 32
