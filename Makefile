@@ -19,7 +19,15 @@ STRIP_RUN_METADATA := $(BIN)/nbstripout --keep-output --keep-count --keep-id \
 
 .PHONY: setup test results chapters notebooks html book update-notebooks clean-book
 
-setup: $(VENV)/.installed
+# The kernels that execute the chapters (papermill, nbval) log errors only: ipykernel's notice that a local kernel
+# talks over TCP without encryption, printed once per chapter, is nothing a reader of the build can act on.
+KERNEL_CONFIG := $(VENV)/etc/ipython/ipython_kernel_config.py
+
+$(KERNEL_CONFIG): $(VENV)/.installed
+	mkdir -p $(dir $@)
+	echo 'c.IPKernelApp.log_level = "ERROR"' > $@
+
+setup: $(VENV)/.installed $(KERNEL_CONFIG)
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)

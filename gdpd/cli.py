@@ -173,6 +173,7 @@ def _cmd_presets(args: argparse.Namespace) -> None:
 
 def _cmd_grid(args: argparse.Namespace) -> None:
     from gdpd.grid import run_grid
+    from gdpd.interrupt import install
     from gdpd.presets import get_preset
     from gdpd.store import ResultStore
 
@@ -182,6 +183,7 @@ def _cmd_grid(args: argparse.Namespace) -> None:
     if not configs:
         raise ValueError("the filters leave no cell of the grid; check --datasets/--earliness/--methods/--seeds")
     store = ResultStore(args.results).ensure_writable()
+    install()
     report = run_grid(configs, store, args.device, args.workers, args.scheduler, args.threads,
                       teachers_only=args.teachers_only)
     print(f"grid {preset.name}: {report.total} {'teachers' if args.teachers_only else 'cells'}, {report.stored} already "
@@ -226,7 +228,7 @@ def _cmd_early(args: argparse.Namespace) -> None:
     frame = early_frame(get_preset(args.preset), args.datasets or list(EARLY_DATASETS),
                         args.methods or list(EARLY_METHODS), args.seeds or list(PAPER_SEEDS),
                         ResultStore(args.results), args.peers, args.peer_seeds, compute=not args.no_compute,
-                        progress=True, device=args.device, peer_estimator=args.peer_estimator)
+                        progress=False, device=args.device, peer_estimator=args.peer_estimator, report=_report)
     if frame.empty:
         raise LookupError("nothing stored for these datasets and seeds yet; run without --no-compute")
     print(early_summary(frame).round(3).to_string())
@@ -299,21 +301,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"gdpd: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        _quiet_after_interrupt()
+        from gdpd.interrupt import quiet
+
+        quiet()
         print("gdpd: interrupted; every finished record and teacher seed is kept, nothing is half-written "
               "(records are written whole), and the same command resumes", file=sys.stderr)
         return 130
     return status or 0
-
-
-def _quiet_after_interrupt() -> None:
-    """Silence what Dask's workers and event loop log while a grid's cluster shuts down after Ctrl-C."""
-    import logging
-    import warnings
-
-    warnings.simplefilter("ignore")
-    for name in ("distributed", "tornado", "asyncio"):
-        logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
 if __name__ == "__main__":

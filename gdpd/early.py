@@ -34,12 +34,14 @@ from gdpd.early_banks import (
     bank_reference,
     check_levels,
     evaluate_bank,
+    missing_records,
 )
 from gdpd.early_peers import PEER_LABELS, PEER_TREES, peer_record
 from gdpd.early_scores import harmonic_mean, score_early
 from gdpd.presets import Preset
 from gdpd.results import LEGACY_INDEX, method_label, select_analysis
 from gdpd.store import ResultStore
+from gdpd.teacher_training import Report
 
 # harmonic_mean and PEER_TREES are not used here: gdpd.findings.early and the findings tests import them from here.
 __all__ = ["EARLY_COLUMNS", "PEER_TREES", "chapter_frame", "early_frame", "early_summary", "harmonic_mean"]
@@ -61,6 +63,7 @@ def early_frame(
     progress: bool = False,
     device: str | torch.device = "cpu",
     peer_estimator: str = "tsf",
+    report: Report | None = None,
 ) -> pd.DataFrame:
     """Every early classifier of the chapter scored on the test split, one row per (dataset, seed, classifier).
 
@@ -70,22 +73,25 @@ def early_frame(
     early classifiers. With ``compute=False`` only stored results are read and a (dataset, seed, method) bank that
     lacks a record is left out; with ``compute=True`` what is missing is trained and stored. ``peer_estimator`` is
     the base classifier of the aeon peers (:func:`gdpd.early_peers.make_peer`), scored on ``peer_seeds`` (default:
-    ``seeds``) only.
+    ``seeds``) only. ``report`` receives, when computing, first what will be trained, then a line per teacher seed,
+    student and peer fit (:func:`gdpd.experiment.run`).
     """
     store = store if store is not None else ResultStore()
     levels = check_levels(earliness_levels)
     rows: list[dict[str, Any]] = []
     references: dict[tuple[str, int], BankReference] = {}
     blocks = [(dataset, seed) for dataset in datasets for seed in seeds]
+    if compute and report is not None:
+        report(_plan(preset, blocks, methods, levels, store))
     for dataset, seed in tqdm(blocks, desc="early classifiers", unit="block", disable=not progress):
         banks = []
         for method in methods:
             try:
-                records = bank_records(preset, dataset, method, seed, levels, store, compute, device)
+                records = bank_records(preset, dataset, method, seed, levels, store, compute, device, report)
             except LookupError:
                 continue
             if (dataset, seed) not in references:  # one teacher and one split per seed, whatever the method
-                references[dataset, seed] = bank_reference(preset, dataset, seed, store, device)
+                references[dataset, seed] = bank_reference(preset, dataset, seed, store, device, report)
             banks.append(assemble_bank(dataset, method, seed, records, references[dataset, seed]))
         for bank in banks:
             label = method_label(bank.method)
@@ -102,10 +108,26 @@ def early_frame(
             rows.append(_row(dataset, seed, "teacher (full series)", "teacher", "teacher", teacher.scores()))
         for name in peers if peer_seeds is None or seed in peer_seeds else ():
             max_length = preset.config(dataset, levels[0], "base", seed).max_length
-            record = peer_record(name, dataset, seed, store, compute, max_length, peer_estimator)
+            record = peer_record(name, dataset, seed, store, compute, max_length, peer_estimator, report)
             if record is not None:
                 rows.append(_row(dataset, seed, PEER_LABELS[name], "peer", name, record["metrics"]))
     return pd.DataFrame(rows, columns=EARLY_COLUMNS)
+
+
+def _plan(preset: Preset, blocks: Sequence[tuple[str, int]], methods: Sequence[str], levels: Sequence[float],
+          store: ResultStore) -> str:
+    """What :func:`early_frame` is about to train, in one line: the student runs absent from the store, of how
+    many, and their budget."""
+    total = len(blocks) * len(methods) * len(levels)
+    missing = sum(missing_records(preset, dataset, method, seed, levels, store)
+                  for dataset, seed in blocks for method in methods)
+    epochs = preset.student.epochs
+    if not missing:
+        return f"early classification: all {total} student runs are read from the store; nothing to train"
+    return (f"early classification: {missing} of {total} student runs to train ({len(methods)} methods × "
+            f"{len(levels)} earliness levels per dataset and seed, up to {epochs} epochs each; on a CPU each takes "
+            "minutes), plus each dataset's teacher where it is not stored; every run is kept as it finishes, so an "
+            "interrupted command resumes")
 
 
 def _row(dataset: str, seed: int, classifier: str, kind: str, method: str, scores: Mapping[str, float],

@@ -27,7 +27,7 @@ from gdpd.models import predict_outputs
 from gdpd.prefix import prefix_length
 from gdpd.presets import Preset
 from gdpd.store import ResultStore
-from gdpd.teacher_training import get_teacher
+from gdpd.teacher_training import Report, get_teacher
 
 __all__ = ["BANK_LEVELS", "BankReference", "StudentBank", "assemble_bank", "bank_record", "bank_records",
            "bank_reference", "check_levels", "evaluate_bank", "student_bank"]
@@ -79,7 +79,8 @@ def check_levels(earliness_levels: Sequence[float]) -> list[float]:
 
 
 def bank_record(
-    config: RunConfig, store: ResultStore, compute: bool = True, device: str | torch.device = "cpu"
+    config: RunConfig, store: ResultStore, compute: bool = True, device: str | torch.device = "cpu",
+    report: Report | None = None,
 ) -> dict[str, Any]:
     """The stored record of ``config`` with the student's per-case probabilities, computed if it lacks them.
 
@@ -89,6 +90,8 @@ def bank_record(
 
     Raises:
         LookupError: if the record (or its probabilities) is missing and ``compute`` is false.
+
+    ``report`` receives a line for each step of a run that is trained (:func:`gdpd.experiment.run`).
     """
     record = store.get(config.dataset, config.key())
     if record is not None and "probabilities" in record:
@@ -98,7 +101,7 @@ def bank_record(
             f"no stored probabilities for {config.method} on {config.dataset} at e={config.earliness:g}, "
             f"seed {config.seed}; compute them with `gdpd early --datasets {config.dataset}`"
         )
-    return run(config, store, device, recompute=record is not None)
+    return run(config, store, device, recompute=record is not None, report=report)
 
 
 def bank_records(
@@ -110,14 +113,23 @@ def bank_records(
     store: ResultStore,
     compute: bool = True,
     device: str | torch.device = "cpu",
+    report: Report | None = None,
 ) -> dict[float, dict[str, Any]]:
     """The run record (:func:`bank_record`) of ``preset``'s ``method`` student at each earliness level, by level.
 
     Raises:
         LookupError: if ``compute`` is false and a level's record is not stored.
     """
-    return {level: bank_record(preset.config(dataset, level, method, seed), store, compute, device)
+    return {level: bank_record(preset.config(dataset, level, method, seed), store, compute, device, report)
             for level in levels}
+
+
+def missing_records(preset: Preset, dataset: str, method: str, seed: int, levels: Sequence[float],
+                    store: ResultStore) -> int:
+    """How many of the bank's student records :func:`bank_records` would have to train: absent, or stored without
+    their per-case probabilities."""
+    records = (store.get(dataset, preset.config(dataset, level, method, seed).key()) for level in levels)
+    return sum(record is None or "probabilities" not in record for record in records)
 
 
 @dataclass(frozen=True, eq=False)
@@ -131,7 +143,8 @@ class BankReference:
 
 
 def bank_reference(
-    preset: Preset, dataset: str, seed: int, store: ResultStore | None = None, device: str | torch.device = "cpu"
+    preset: Preset, dataset: str, seed: int, store: ResultStore | None = None, device: str | torch.device = "cpu",
+    report: Report | None = None,
 ) -> BankReference:
     """The dataset's splits for ``seed`` and the answers of ``preset``'s cached teacher (trained when absent).
 
@@ -141,7 +154,7 @@ def bank_reference(
     config = preset.config(dataset, BANK_LEVELS[0], "base", seed)
     torch_device = resolve_device(device)
     data = prepare(config, torch_device)
-    teacher, _ = get_teacher(config.teacher_run, store, torch_device)
+    teacher, _ = get_teacher(config.teacher_run, store, torch_device, report=report)
     return BankReference(
         labels={split: data.labels[split].cpu().numpy() for split in BANK_SPLITS},
         teacher={split: _probabilities(predict_outputs(teacher, data.full[split]).logits) for split in BANK_SPLITS},

@@ -7,6 +7,7 @@ of :mod:`gdpd.early_scores`; their records live in the store's ``early`` side re
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -91,11 +92,13 @@ def peer_record(
     compute: bool = True,
     max_length: int = 100,
     estimator: str = "tsf",
+    report: Callable[[str], None] | None = None,
 ) -> dict[str, Any] | None:
     """The stored score of aeon's early classifier ``name`` on ``dataset`` (fit on train, scored on test).
 
     The series are loaded exactly as the students' (``max_length`` resampling), so earliness fractions compare.
-    Computed and stored when absent and ``compute`` is true; ``None`` when absent otherwise.
+    Computed and stored when absent and ``compute`` is true (``report`` then receives a line before the fit and one
+    after); ``None`` when absent otherwise.
     """
     _check_peer(name, estimator)
     config = {"classifier": name, "estimator": estimator, "dataset": dataset, "seed": seed, "max_length": max_length}
@@ -104,7 +107,11 @@ def peer_record(
     if stored is not None or not compute:
         return stored
     started = time.perf_counter()
+    if report is not None:
+        report(f"aeon {PEER_LABELS[name]} on {dataset} (seed {seed}): fitting on the training series")
     result = evaluate_aeon(make_peer(name, seed, estimator), load_dataset(dataset, max_length=max_length))
+    if report is not None:
+        report(f"aeon {PEER_LABELS[name]} on {dataset} (seed {seed}): scored in {time.perf_counter() - started:.0f} s")
     record = {
         "key": key,
         "config": config,

@@ -485,3 +485,41 @@ def class_balance(y: np.ndarray) -> dict[str, float | int]:
         "positive_rate": died / y.size,
         "imbalance_ratio": survived / died if died else float("inf"),
     }
+
+
+def write_synthetic(root: str | os.PathLike, n_stays: int = 60, died_share: float = 0.3, seed: int = 0) -> Path:
+    """Write a small made-up set in the challenge's format: ``set-a/`` with ``n_stays`` records and
+    ``Outcomes-a.txt``. Not patient data: a stay's heart rate, temperature, respiration and mean arterial pressure
+    are random walks measured at irregular times (some values ``-1``, some variables never measured), and in a stay
+    labelled *died* (a ``died_share`` of them) the heart rate drifts up and the pressure down over the 48 hours. It
+    exercises the whole pipeline (parser, hourly grid, fills, split, training) where the real data is absent.
+
+    Returns:
+        ``root``, holding ``set-a/`` and ``Outcomes-a.txt``.
+    """
+    rng = np.random.default_rng(seed)
+    root = Path(root)
+    folder = root / "set-a"
+    folder.mkdir(parents=True, exist_ok=True)
+    base = {"HR": 85.0, "Temp": 37.0, "RespRate": 18.0, "MAP": 80.0}
+    drift = {"HR": 0.6, "Temp": 0.0, "RespRate": 0.1, "MAP": -0.5}  # per hour, in a stay that ends in death
+    outcomes = ["RecordID,SAPS-I,SOFA,Length_of_stay,Survival,In-hospital_death"]
+    for i in range(n_stays):
+        record_id = 900000 + i
+        died = int(rng.random() < died_share)
+        rows = ["Time,Parameter,Value", f"00:00,RecordID,{record_id}", f"00:00,Age,{rng.integers(20, 90)}",
+                f"00:00,Gender,{rng.integers(0, 2)}", "00:00,Height,-1", f"00:00,ICUType,{rng.integers(1, 5)}",
+                f"00:00,Weight,{rng.normal(80, 12):.1f}"]
+        for variable, level in base.items():
+            if rng.random() < 0.1:
+                continue  # never measured in this stay
+            minutes = np.sort(rng.choice(48 * 60, size=rng.integers(12, 40), replace=False))
+            walk = np.cumsum(rng.normal(0, 1.0, size=len(minutes)))
+            values = level + walk + died * drift[variable] * minutes / 60
+            for minute, value in zip(minutes, values):
+                shown = "-1" if rng.random() < 0.03 else f"{value:.1f}"
+                rows.append(f"{minute // 60:02d}:{minute % 60:02d},{variable},{shown}")
+        (folder / f"{record_id}.txt").write_text("\n".join(rows) + "\n")
+        outcomes.append(f"{record_id},-1,-1,{rng.integers(2, 30)},-1,{died}")
+    (root / "Outcomes-a.txt").write_text("\n".join(outcomes) + "\n")
+    return root

@@ -202,9 +202,11 @@ def teacher_table(frame: pd.DataFrame, n_classes: dict[str, int] | None = None, 
     AUC-PRC 100/K (the expected macro AUC-PRC of random scores).
 
     Given ``metric``, also the mean test score x100 of the analysed students it teaches, ``students_<score>``, and
-    ``teacher_lead`` = teacher - students on that score (:func:`teacher_score`: ``metric``, else accuracy); a
-    negative lead is a teacher that knows less than its students on prefixes.
+    whether the teacher is ``weak`` on that score (:func:`gdpd.teachers.weak`; :func:`teacher_score`: ``metric``,
+    else accuracy): below its students, it knows less than they do on prefixes.
     """
+    from gdpd.teachers import weak
+
     score = teacher_score(frame, metric) if metric is not None else None
     scores = [c for c in dict.fromkeys(TEACHER_SCORES + ((f"teacher_{score}",) if score else ())) if c in frame.columns]
     rows = {}
@@ -215,10 +217,9 @@ def teacher_table(frame: pd.DataFrame, n_classes: dict[str, int] | None = None, 
         if n_classes is not None:
             row["n_classes"] = n_classes.get(part["dataset"].iloc[0], np.nan)
             row["chance_auc_prc"] = 100 / row["n_classes"]
-            row["teacher_over_chance"] = row.get("teacher_auc_prc", np.nan) - row["chance_auc_prc"]
         if score is not None:
             row[f"students_{score}"] = 100 * part[score].mean()
-            row["teacher_lead"] = row[f"teacher_{score}"] - row[f"students_{score}"]
+            row["weak"] = bool(weak(row[f"teacher_{score}"], row[f"students_{score}"]))
         rows[name] = row
     table = pd.DataFrame.from_dict(rows, orient="index")
     table.index.name = "teacher"
@@ -313,9 +314,12 @@ def protocol_warning(protocol: int) -> str:
     if protocol == PROTOCOL_VERSION:
         return ""
     faults = "; ".join(LEGACY_FAULTS)
-    return (f"```{{warning}}\nThese are records of **protocol version {protocol}**, computed before the "
-            f"fixes of protocol {PROTOCOL_VERSION}: {faults}. They are shown until this chapter's grid is recomputed; "
-            "read them as the old experiment, not as a verdict on the paper.\n```\n\n")
+    # HTML, not a MyST directive: the book styles it as its warning boxes, and Jupyter shows it as text, where a
+    # directive would read as a literal code fence.
+    return (f'<div class="admonition warning"><p class="admonition-title">Warning</p><p>These are records of '
+            f"<strong>protocol version {protocol}</strong>, computed before the fixes of protocol {PROTOCOL_VERSION}: "
+            f"{faults}. They are shown until this chapter's grid is recomputed; read them as the old experiment, not "
+            "as a verdict on the paper.</p></div>\n\n")
 
 
 def coverage_note(selection: Selection, preset: Preset) -> str:

@@ -13,26 +13,27 @@ import pandas as pd
 
 from gdpd.report import labelled
 from gdpd.results import Selection
-from gdpd.variants import plot_variant_means, seed_spread, variant_means
+from gdpd.style import label, table
+from gdpd.variants import plot_variant_means, seed_sd, seed_spread, variant_means
 
-SPREAD_NOTE = "Mean ± standard deviation over seeds (for each seed, the mean over the datasets):"
+SPREAD_NOTE = "Mean ± standard deviation over seeds (for each seed, the mean over the datasets)"
 NOTHING_COMPLETE = "no complete results yet"
 
 
 def show_means(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
     """Show the section *Mean score per setting* and return its table (:func:`gdpd.variants.variant_means`).
 
-    Shown in order: the mean over datasets of the seed-mean ``metric`` x100 per setting, earliness and method; the
-    mean ± standard deviation over seeds (:func:`gdpd.variants.seed_spread`); and the same means as grouped bars.
+    Shown in order, in the book's style (:func:`gdpd.style.table`): the mean over datasets of the seed-mean
+    ``metric`` x100 per setting, earliness and method; the mean ± standard deviation over seeds
+    (:func:`gdpd.variants.seed_spread`); and the same means as grouped bars with that standard deviation.
     """
     import matplotlib.pyplot as plt
-    from IPython.display import Markdown, display  # the kernel's, not a dependency of the package
+    from IPython.display import display  # the kernel's, not a dependency of the package
 
     means = variant_means(frame, metric)
-    display(labelled(means).round(2))
-    display(Markdown(SPREAD_NOTE))
-    display(seed_spread(frame, metric))
-    plot_variant_means(means, f"{metric} x100, mean over datasets")
+    display(table(labelled(means), caption=f"{label(metric)}: mean over datasets of the seed means"))
+    display(table(seed_spread(frame, metric), caption=SPREAD_NOTE))
+    plot_variant_means(means, f"{label(metric)}, mean over datasets (± SD over seeds)", seed_sd(frame, metric))
     plt.show()
     return means
 

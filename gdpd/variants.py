@@ -14,6 +14,7 @@ import pandas as pd
 
 from gdpd.report import format_mean_std, labelled
 from gdpd.results import CELL, method_label, method_labels, method_order
+from gdpd.style import colour, label
 
 DEFAULT = "default"
 
@@ -74,8 +75,10 @@ def paired_differences(
                                        "losses", "p_wilcoxon"])
 
 
-def plot_variant_means(table: pd.DataFrame, ylabel: str) -> Any:
-    """Grouped bars of a :func:`variant_means` table: one group per (variant, earliness), one bar per method."""
+def plot_variant_means(table: pd.DataFrame, ylabel: str, errors: pd.DataFrame | None = None) -> Any:
+    """Grouped bars of a :func:`variant_means` table: one group per (variant, earliness), one bar per method in its
+    colour (:func:`gdpd.style.colour`), with ``errors`` (the same rows and method columns, e.g.
+    :func:`seed_sd`) as error bars."""
     import matplotlib.pyplot as plt
 
     methods = [c for c in table.columns if c != "n_datasets"]
@@ -83,12 +86,21 @@ def plot_variant_means(table: pd.DataFrame, ylabel: str) -> Any:
     data.index = [f"{variant}\n(e = {earliness:g}, {n} datasets)"
                   for (variant, earliness), n in zip(table.index, table["n_datasets"])]
     figure, axis = plt.subplots(figsize=(7, 3.6))
-    data.plot.bar(ax=axis, rot=0, width=0.8)
+    yerr = None if errors is None else labelled(errors.reindex(index=table.index, columns=methods)).to_numpy().T
+    data.plot.bar(ax=axis, rot=0, width=0.8, yerr=yerr, capsize=2, color=[colour(m) for m in methods])
     axis.set_ylabel(ylabel)
     axis.set_ylim(0, 100)
     axis.legend(ncol=len(methods), loc="upper center", bbox_to_anchor=(0.5, 1.15), frameon=False)
     figure.tight_layout()
     return figure
+
+
+def seed_sd(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """Rows (variant, earliness), one column per method: the sample standard deviation (ddof 1) over seeds of the
+    per-seed mean ``metric`` x100 over the datasets of the complete rows (the spread :func:`seed_spread` prints)."""
+    cells = frame.groupby(["variant", "dataset", "earliness", "seed", "method"], sort=False)[metric].mean().mul(100)
+    per_seed = cells.unstack("method").dropna().groupby(["variant", "earliness", "seed"], sort=False).mean()
+    return per_seed.groupby(["variant", "earliness"], sort=False).std(ddof=1)
 
 
 def seed_spread(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
@@ -115,22 +127,23 @@ def variant_cells(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
 
 
 def plot_variant_cells(frame: pd.DataFrame, metric: str) -> Any:
-    """Each variant's per-dataset seed means (dots) and their mean (diamonds), coloured by earliness."""
+    """Each variant's per-dataset seed means (dots) and their mean over datasets (diamonds) with its 95 % bootstrap
+    interval over the datasets (seeded, so the figure is the same at every execution), coloured by earliness."""
     import matplotlib.pyplot as plt
     import seaborn as sns
 
     cells = variant_cells(frame, metric)
     several = cells["earliness"].nunique() > 1  # seaborn cannot dodge a single hue level
-    figure, axis = plt.subplots(figsize=(7.5, 3.6))
+    figure, axis = plt.subplots(figsize=(7.0, 3.6))
     state = np.random.get_state()
     np.random.seed(0)  # seaborn jitters the points with NumPy's global generator: a fixed seed keeps figures byte-stable
     sns.stripplot(data=cells, x="variant", y=metric, hue="earliness", dodge=several, alpha=0.45, ax=axis,
                   legend=False, palette="tab10")
     np.random.set_state(state)
-    sns.pointplot(data=cells, x="variant", y=metric, hue="earliness", dodge=0.4 if several else False, errorbar=None,
-                  markers="D", linestyles="none", ax=axis, palette="tab10")
+    sns.pointplot(data=cells, x="variant", y=metric, hue="earliness", dodge=0.4 if several else False,
+                  errorbar=("ci", 95), seed=0, capsize=0.1, markers="D", linestyles="none", ax=axis, palette="tab10")
     axis.set_xlabel("")
-    axis.set_ylabel(f"{metric} x100 (seed mean per dataset)")
+    axis.set_ylabel(f"{label(metric)} (seed mean per dataset)")
     axis.tick_params(axis="x", rotation=20)
     figure.tight_layout()
     return figure

@@ -232,3 +232,14 @@ def test_chapter_frame_renders_the_protocol_1_frame_until_the_book_grid_has_a_co
     assert set(frame["dataset"]) == {"Coffee", "GunPoint"} and set(frame["seed"]) == {1, 24}
     assert set(frame["method"]) == {"base", "gdpd", "teaser", "teacher"}
     assert set(frame["kind"]) == {"fixed", "bank", "peer", "teacher"}
+
+
+def test_gdpd_early_says_first_what_it_will_train(tmp_path):
+    from gdpd.early import _plan
+    from gdpd.presets import get_preset
+    from gdpd.store import ResultStore
+
+    smoke = get_preset("smoke")
+    message = _plan(smoke, [("UnitTest", 1)], ["base", "gdpd"], [0.2, 0.5], ResultStore(tmp_path))
+    assert message.startswith("early classification: 4 of 4 student runs to train (2 methods × 2 earliness levels")
+    assert f"up to {smoke.student.epochs} epochs each" in message and "resumes" in message

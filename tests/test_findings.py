@@ -126,7 +126,8 @@ def test_zoo_standing_place_rivals_and_paired_test():
     assert test["mean_difference"] == pytest.approx(-2.0) and (test["wins"], test["losses"]) == (0, 15)
     paper = pd.DataFrame({"average_rank": [2.25], "top3_share": [0.8]}, index=["gdpd"])
     text = findings.zoo_ending(_selection(frame), "auc_prc", paper)
-    assert "place 2 (the paper: 2.25)" in text
+    assert "average rank is 2.00 (the paper's: 2.25) among 4 methods over 3 datasets, which places it 2nd of 4" in text
+    assert text.startswith("**GDPD comes 2nd of 4 methods by average rank (2.00; the paper's: 2.25)")
     assert "1 method ranks above GDPD: Base-KD (rank 1.00, mean +2.00" in text
     assert standing["effect"] == pytest.approx((-2.0, -2.0, -2.0, 3))
     assert standing["over_datasets"]["p_holm"] == pytest.approx(3 * 2 / 2**3)  # Holm over 3 rivals, 3 datasets
@@ -145,8 +146,8 @@ def test_zoo_standing_again_without_a_teacher_below_its_students():
     below, strong = findings.without_weak_teachers(frame, "auc_prc")
     assert below == ["D3"] and set(strong["dataset"]) == {"D1", "D2"} and len(strong) == 2 * len(frame) // 3
     text = findings.zoo_ending(_selection(frame), "auc_prc")
-    assert ("Without the runs of the 1 teacher below its students (D3), GDPD's average rank is 2.00 among 4 methods "
-            "over 2 datasets: place 2.") in text
+    assert ("Without the runs of the 1 weak teacher (D3), GDPD's average rank is 2.00 among 4 methods over 2 "
+            "datasets, which places it 2nd of 4.") in text
     assert findings.without_weak_teachers(frame[frame["dataset"] != "D3"], "auc_prc")[0] == []
     assert "Without the runs" not in findings.zoo_ending(_selection(frame[frame["dataset"] != "D3"]), "auc_prc")
 
@@ -325,10 +326,17 @@ def test_limits_name_the_protocol_the_partial_grid_and_weak_teachers():
     text = " ".join(findings.limits(selection, "auc_prc"))
     assert "protocol version 1" in text
     assert f"({len(frame) - 5} of {len(frame)} cells)" in text
-    assert "For 1 of 2 teachers (D2)" in text and "30.00 against 60.20" in text
+    assert "1 of 2 teachers are weak (D2;" in text and "30.00 on the full series against 60.20" in text
     one_seed = _selection(frame[frame["seed"] == 1])
     assert "spread is unknown" in " ".join(findings.limits(one_seed, "auc_prc"))
     strong = findings.limits(_selection(frame.assign(teacher_auc_prc=0.99)), "auc_prc")
-    assert "Each of the 2 teachers scores above" in strong[-1]
+    assert "No teacher is weak: each of the 2 teachers scores above" in strong[-1]
     # fidelity has no teacher score: the teacher is compared on accuracy
     assert findings.teacher_shortfall(frame, "fidelity")["score"].iloc[0] == "accuracy"
+
+
+def test_ordinals():
+    from gdpd.findings.wording import ordinal
+
+    assert [ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 102)] == [
+        "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "102nd"]

@@ -16,7 +16,9 @@ from gdpd.physionet import (
     forward_fill,
     is_physionet2012_folder,
     load_physionet2012,
+    read_outcomes,
     read_record,
+    write_synthetic,
     to_grid,
     train_medians,
 )
@@ -315,3 +317,17 @@ def test_the_name_loads_from_the_data_folder_or_says_where_to_put_the_files(tmp_
     assert not (tmp_path / "results").exists()  # nothing written on bad input
     monkeypatch.setattr(data, "PHYSIONET_DIR", _balanced_root(tmp_path, n_pos=10, n_neg=10))
     assert data.load_dataset("PhysioNet2012").X_train.shape[1:] == (37, 48)
+
+
+def test_the_synthetic_set_is_in_the_challenge_format_and_loads_through_the_pipeline(tmp_path):
+    root = write_synthetic(tmp_path / "synthetic", n_stays=20, died_share=0.3, seed=0)
+    assert is_physionet2012_folder(root)
+    labels = read_outcomes(root / "Outcomes-a.txt")
+    assert len(labels) == 20 == len(list((root / "set-a").glob("*.txt")))
+    record = read_record(root / "set-a" / f"{min(labels)}.txt")
+    assert set(record.attrs["descriptors"]) >= {"RecordID", "Age", "Gender", "ICUType", "Weight"}
+    assert set(record["Parameter"]) <= set(PHYSIONET_VARIABLES)
+    data = load_physionet2012(root, test_fraction=0.25, seed=0)
+    assert data.X_train.shape[1:] == (len(PHYSIONET_VARIABLES), 48) and len(data.y_train) + len(data.y_test) == 20
+    assert write_synthetic(tmp_path / "again", n_stays=20, seed=0).joinpath("Outcomes-a.txt").read_text() == (
+        root / "Outcomes-a.txt").read_text()

@@ -293,13 +293,12 @@ def test_teacher_table_sets_each_teacher_beside_the_students_it_teaches():
     assert list(table.index) == ["A (cnn)", "A (lstm teacher)", "B"]
     assert table["teacher_val_accuracy"].tolist() == pytest.approx([50, 100, 80])
     assert table["students_auc_prc"].tolist() == pytest.approx([70, 70, 80])
-    assert table["teacher_lead"].tolist() == pytest.approx([-20, 20, -10])
+    assert table["weak"].tolist() == [True, False, True]
     assert table["chance_auc_prc"].tolist() == pytest.approx([25, 25, 50])
-    assert table["teacher_over_chance"].tolist() == pytest.approx([25, 65, 20])
     # a score the records hold no teacher value of (fidelity) compares on accuracy
     on_fidelity = report.teacher_table(frame.assign(fidelity=0.9), metric="fidelity")
     assert "students_fidelity" not in on_fidelity
-    assert on_fidelity["teacher_lead"].tolist() == pytest.approx([-10, 30, 0])
+    assert on_fidelity["weak"].tolist() == [True, False, False]  # a teacher equal to its students is not weak
     # without the teacher's key, a teacher is told apart by its scores: the same rows
     keyless = report.teacher_table(frame.drop(columns="teacher_key"), metric="auc_prc")
     assert sorted(keyless.index) == sorted(table.index)

@@ -7,8 +7,8 @@ import pytest
 from gdpd.experiment import run
 from gdpd.presets import get_preset
 from gdpd.store import ResultStore
-from gdpd.teachers import (BELOW_BASE, accuracy_lower_bound, candidates, curves, teacher_info, teachers,
-                           teachers_against_base)
+from gdpd.teachers import (accuracy_lower_bound, candidates, curves, teacher_info, teachers, teachers_against_base,
+                           weak)
 
 # Two seeds on six validation cases: seed 1 sits on the plateau (lowest loss at epoch 1), seed 2 fits.
 INFO = {
@@ -87,8 +87,12 @@ def test_teachers_against_base_flags_a_teacher_below_its_base_student(tmp_path):
     row = table.loc["UnitTest"]
     assert row["base_test_auc_prc"] == pytest.approx(100 * record["metrics"]["auc_prc"])
     assert row["teacher_minus_base"] == pytest.approx(row["teacher_test_auc_prc"] - row["base_test_auc_prc"])
-    assert row["below_base"] == (row["teacher_minus_base"] < -BELOW_BASE)
+    assert row["below_base"] == (row["teacher_minus_base"] < 0)
     # a Base student stored with a much better score than the teacher's makes it "below"
     better = {**record, "metrics": {**record["metrics"], "auc_prc": row["teacher_test_auc_prc"] / 100 + 0.05}}
     store.put(better)
     assert teachers_against_base(smoke, ["UnitTest"], store, smoke, earliness=0.4).loc["UnitTest", "below_base"]
+
+
+def test_a_teacher_is_weak_exactly_where_it_scores_below_its_students():
+    assert weak(70.0, 70.5) and not weak(70.5, 70.0) and not weak(70.0, 70.0)

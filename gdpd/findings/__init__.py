@@ -40,8 +40,8 @@ from gdpd.findings.comparisons import (
 )
 from gdpd.findings.cost import cost_ending, cost_overhead
 from gdpd.findings.early import accuracy_to_tie, earliness_to_tie, early_ending, early_gaps
-from gdpd.findings.ledger import claims_ledger, headline, ledger_markdown
-from gdpd.findings.wording import limits, teacher_shortfall, verdict, without_weak_teachers
+from gdpd.findings.ledger import claims_ledger, headline, ledger_markdown, verdict_summary
+from gdpd.findings.wording import limits, teacher_shortfall, verdict, weak_teachers, without_weak_teachers
 from gdpd.findings.zoo import zoo_ending, zoo_standing
 from gdpd.statistics import holm
 
@@ -66,6 +66,8 @@ __all__ = [
     "teacher_shortfall",
     "variant_effects",
     "verdict",
+    "verdict_summary",
+    "weak_teachers",
     "without_weak_teachers",
     "zoo_ending",
     "zoo_standing",

@@ -84,7 +84,14 @@ def settings_ending(selection: Selection, metric: str, method: str = "gdpd") -> 
         + " and ".join(f"against {ref} in {n}" for ref, n in below.items()) + " of them.")
     shows.append(_significance(effects, lambda r: f"against {r.reference} in {r.variant} at e = {r.earliness:g}",
                                f"{label} against a baseline"))
-    return ending(shows, limits(selection, metric))
+    kept = effects[effects["p_holm"] < ALPHA]
+    conclusion = (f"{label} is not reliably better than Base or Base-KD in these settings: it has the best mean in "
+                  f"{led} of {len(settings)}, and none of its {len(effects)} differences to a baseline survives "
+                  "Holm's correction." if kept.empty else
+                  f"{label} differs from a baseline in {len(kept)} of {len(effects)} comparisons after Holm's "
+                  f"correction ({(kept['mean_difference'] > 0).sum()} of them in its favour), and has the best mean "
+                  f"in {led} of {len(settings)} settings.")
+    return ending(conclusion, shows, limits(selection, metric))
 
 
 def variant_effects(frame: pd.DataFrame, metric: str, reference: str = "default") -> pd.DataFrame:
@@ -162,11 +169,22 @@ def ablation_ending(selection: Selection, metric: str, reference: str = "default
                                    lambda r: f"`{r.variant}` at e = {r.earliness:g}",
                                    f"a setting against `{reference}` over the dataset means"))
     shows.append(_extremes(effects))
+    apart = effects[(effects["low"] > 0) | (effects["high"] < 0)]
+    if apart.empty:
+        conclusion = (f"No setting scores differently from `{reference}` by more than these runs can resolve: each of "
+                      f"the {len(effects)} differences has a 95 % interval that includes zero, so every setting "
+                      f"does as well as `{reference}` within that precision.")
+    else:
+        conclusion = (f"{len(apart)} of the {len(effects)} differences to `{reference}` have a 95 % interval that "
+                      "excludes zero: " + listing([f"`{r.variant}` at e = {r.earliness:g} "
+                                                    f"({'above' if r.low > 0 else 'below'})"
+                                                    for r in apart.itertuples()])
+                      + "; every other setting does as well as it within the precision of these runs.")
     methods = sorted(method_label(m) for m in selection.frame["method"].unique())
     scope = [RUNS_ARE_DESCRIPTIVE,
              (f"Only {listing(methods)} runs are in this grid: it compares settings with each other, not "
               "GDPD with the baselines.")]
-    return ending(shows, limits(selection, metric, tested=False) + scope)
+    return ending(conclusion, shows, limits(selection, metric, tested=False) + scope)
 
 
 def selection_inflation(on_validation: pd.DataFrame, on_test: pd.DataFrame, metric: str) -> pd.DataFrame:
@@ -203,6 +221,17 @@ def lambda_ending(selection: Selection, on_test: pd.DataFrame, metric: str, meth
     top = distillers["inflation"].idxmax()
     shows.append(f"The largest inflation: {method_label(top[1])} at e = {top[0]:g} "
                  f"({distillers.loc[top, 'inflation']:+.2f}).")
+    leaders = [(rows["lambda on validation"].idxmax(), rows["lambda on test"].idxmax())
+               for _, rows in table.groupby(level="earliness")]
+    changed = sum(honest[1] != leaked[1] for honest, leaked in leaders)
+    conclusion = (f"Choosing λ on the test split raises every distiller's mean, by up to "
+                  f"{distillers.loc[top, 'inflation']:.2f} points ({method_label(top[1])} at e = {top[0]:g}), and "
+                  + (f"changes which method leads at {changed} of {len(leaders)} earliness levels."
+                     if changed else "changes which method leads at no earliness level.")
+                  if (distillers["inflation"] >= 0).all() else
+                  f"Choosing λ on the test split changes the distillers' means by up to "
+                  f"{distillers.loc[top, 'inflation']:.2f} points and changes which method leads at {changed} of "
+                  f"{len(leaders)} earliness levels.")
     for earliness, rows in table.groupby(level="earliness"):
         rows = rows.droplevel("earliness")
         honest, leaked = rows["lambda on validation"].idxmax(), rows["lambda on test"].idxmax()
@@ -228,7 +257,7 @@ def lambda_ending(selection: Selection, on_test: pd.DataFrame, metric: str, meth
     scope = [(f"Test selection here is the best of {len(weights)} weights ({listing([f'{w:g}' for w in weights])}) "
               "per (dataset, earliness); the inflation grows with the number of weights tried, so it measures this "
               "grid, not what the released script's choice added to the paper's table.")]
-    return ending(shows, limits(selection, metric, tested=False) + scope)
+    return ending(conclusion, shows, limits(selection, metric, tested=False) + scope)
 
 
 def physionet_ending(selection: Selection, present: bool, prevalence: float | None = None,
@@ -240,7 +269,7 @@ def physionet_ending(selection: Selection, present: bool, prevalence: float | No
     if not present:
         return nothing_to_conclude(
             f"The PhysioNet/CinC 2012 data is not in this checkout and {stored}: the chapter shows the file format "
-            "only, and says nothing about the paper's ICU case study.")
+            "and the pipeline on a synthetic set only, and says nothing about the paper's ICU case study.")
     if selection.empty:
         return nothing_to_conclude(f"The data is present but {stored}, with no complete block; "
                                    "`gdpd grid --preset physionet` computes them.")
@@ -260,4 +289,8 @@ def physionet_ending(selection: Selection, present: bool, prevalence: float | No
             f"e = {e:g}: {label} {row[method]:.2f}, best {method_label(row.idxmax())} {row.max():.2f}"
             for (_, e), row in died.iterrows() if method in row.index) + ".")
     scope = ["One dataset and one split: a case study, not a benchmark."]
-    return ending(shows, limits(selection, "auc_prc") + scope)
+    means = cell_means(frame, "auc_prc").groupby(level="earliness").mean()
+    leads = int((means.idxmax(axis=1) == method).sum()) if method in means.columns else 0
+    conclusion = (f"On this one case study {label} has the best macro AUC-PRC at {leads} of {len(means)} earliness "
+                  "levels; a single dataset can suggest, not establish, what the paper claims.")
+    return ending(conclusion, shows, limits(selection, "auc_prc") + scope)

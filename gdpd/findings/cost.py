@@ -92,4 +92,7 @@ def cost_ending(frame: pd.DataFrame, method: str = "gdpd", reference: str = "bas
            if overhead["noise"] < 1 else "; no method measured faster than Base, so the timing noise is not seen "
            "here."),
     ]
-    return ending(shows, limits_)
+    conclusion = (f"{label} costs {overhead['epoch_ratio']:.2f}× {base}'s time per distillation epoch and nothing "
+                  "at inference" + (", where its student matches every other method's in size."
+                                    if overhead["same_parameters"] else "."))
+    return ending(conclusion, shows, limits_)

@@ -10,6 +10,7 @@ import pandas as pd
 
 from gdpd.early import PEER_TREES, early_summary
 from gdpd.findings.wording import count, ending, listing, nothing_to_conclude, protocol_limit
+from gdpd.teachers import WEAK_TEACHER, weak
 from gdpd.results import method_label
 
 
@@ -124,7 +125,12 @@ def early_ending(frame: pd.DataFrame, protocol: int, method: str = "gdpd") -> st
             f"mean harmonic mean is {classifiers[0]} ({ranked['harmonic_mean'].iloc[0]:.3f}); the {label} bank's "
             f"is {ranked['harmonic_mean'].iloc[classifiers.index(mine[0])]:.3f}, place "
             f"{classifiers.index(mine[0]) + 1} of {len(classifiers)}.")
-    return ending(shows, _early_limits(frame, protocol))
+    conclusion = (f"The {label} bank does not beat the best aeon early classifier on any of the {len(gaps)} datasets "
+                  "on the harmonic mean of accuracy and earliness." if above.empty else
+                  f"The {label} bank beats the best aeon early classifier on {len(above)} of {len(gaps)} datasets on "
+                  "the harmonic mean of accuracy and earliness, and trails it on "
+                  f"{len(behind)}.")
+    return ending(conclusion, shows, _early_limits(frame, protocol))
 
 
 def _early_limits(frame: pd.DataFrame, protocol: int) -> list[str]:
@@ -140,12 +146,12 @@ def _early_limits(frame: pd.DataFrame, protocol: int) -> list[str]:
     teacher = frame[frame["kind"] == "teacher"].groupby("dataset")["accuracy"].mean()
     fixed = frame[frame["kind"] == "fixed"].groupby(["dataset", "classifier"])["accuracy"].mean()
     if not teacher.empty and not fixed.empty:
-        best = fixed.groupby(level="dataset").max().reindex(teacher.index)
-        weak = teacher.index[teacher < best].tolist()
-        if weak:
+        students = fixed.groupby(level="dataset").mean().reindex(teacher.index)
+        flagged = teacher.index[weak(teacher, students)].tolist()
+        if flagged:
             sentences.append(
-                f"On {len(weak)} of {len(teacher)} datasets ({listing(weak)}) the full-series teacher that closes "
-                f"every bank is less accurate than the best fixed-prefix student (e.g. {weak[0]}: "
-                f"{teacher[weak[0]]:.3f} against {best[weak[0]]:.3f}): a bank that defers to it loses accuracy "
-                "by waiting.")
+                f"On {len(flagged)} of {len(teacher)} datasets ({listing(flagged)}) the full-series teacher that "
+                f"closes every bank is weak on accuracy (e.g. {flagged[0]}: {teacher[flagged[0]]:.3f} against its "
+                f"fixed-prefix students' {students[flagged[0]]:.3f}): a bank that defers to it loses accuracy by "
+                f"waiting. {WEAK_TEACHER}")
     return sentences

@@ -22,7 +22,7 @@ import pandas as pd
 
 from gdpd.claims import (FAILS, HOLDS, POOLED, UNKNOWN, Pair, dataset_scores, friedman_tests, margins,
                          paper_margins, pool, run_differences, verdict)
-from gdpd.findings.wording import count, listing, teacher_shortfall
+from gdpd.findings.wording import count, listing, teacher_shortfall, weak_teachers
 from gdpd.presets import Preset, get_preset
 from gdpd.prior_fit import prior_fit
 from gdpd.report import PAPER_CSV, device_note, read_paper
@@ -68,9 +68,8 @@ def caveat(source: Source, metric: str, weights: bool = True) -> str:
     warm-up, the students' budget and, with ``weights``, the distillation weight."""
     frame, student = source.selection.frame, source.preset.student
     parts = [f"{count(frame['dataset'].nunique(), 'offline dataset')}, not the paper's {PAPER_DATASETS}"]
-    shortfall = teacher_shortfall(frame, metric)
-    below = shortfall.index[shortfall["below"]].tolist() if not shortfall.empty else []
-    parts.append(f"teacher below the mean of its students on {len(below)} of {len(shortfall)}"
+    shortfall, below = teacher_shortfall(frame, metric), weak_teachers(frame, metric)
+    parts.append(f"weak teacher (below its students' mean) on {len(below)} of {len(shortfall)}"
                  + (f" ({listing(below)})" if below else ""))
     if len(source.prior):
         parts.append(f"prior not below the trivial loss after warm-up in {int((~source.prior['learned']).sum())} of "
@@ -370,3 +369,41 @@ def headline(ledger: pd.DataFrame, subject: str = "the paper's claims") -> str:
     return (f"Of {subject} that this book can test ({len(tested)}), **{counts.get(HOLDS, 0)} hold, "
             f"{counts.get(FAILS, 0)} do not hold and {counts.get(UNKNOWN, 0)} cannot be told with these data**"
             + (f"; {count(len(untested), 'more claim')} it cannot test." if len(untested) else "."))
+
+
+
+_REACHES = {HOLDS: "reaches the paper's margin over Base", FAILS: "falls short of the paper's margin over Base",
+            UNKNOWN: "may or may not reach the paper's margin over Base: these runs cannot tell"}
+
+
+def verdict_summary(ledger: pd.DataFrame, table1: Source, metric: str = "auc_prc",
+                    subject: str = "the paper's claims") -> str:
+    """The verdict in three plain sentences, computed from ``ledger`` and the runs of Table 1's preset
+    (``table1``): GDPD against Base with its interval beside the paper's margin, the count of verdicts, and what
+    tempers them (datasets that are not the paper's, datasets too few for a test to decide, a prior that did not
+    learn). ``subject`` names the rows counted (e.g. ``"Table 1's statements"`` for :func:`table1_rows` alone). What
+    the landing page, the README and the top of the main results say first."""
+    base = ledger.set_index("id").loc[f"T1 GDPD − {method_label('base')}"]
+    paper = ledger[(ledger["whose"] == "paper") & (ledger["kind"] != "untestable")]
+    counts = paper["verdict"].value_counts()
+    frame = table1.selection.frame
+    n_datasets = frame["dataset"].nunique()
+    label = METRIC_LABELS.get(metric, metric)
+    first = (f"On the {n_datasets} offline UCR datasets this book runs under the paper's own protocol, GDPD "
+             f"{_REACHES[base.verdict]}: pooled over earliness, GDPD's mean {label} minus Base's is "
+             f"{base.estimate:+.2f} points (95 % interval {base.low:+.2f} to {base.high:+.2f}), where the paper "
+             f"reports {base.paper:+.2f}.")
+    second = (f"Of {subject} that this book can test ({len(paper)}), {counts.get(HOLDS, 0)} hold, "
+              f"{counts.get(FAILS, 0)} do not hold and {counts.get(UNKNOWN, 0)} cannot be told with these data.")
+    tempers = [f"these are not the paper's {PAPER_DATASETS} datasets, which it does not name"]
+    tests = wilcoxon_holm(dataset_scores(frame, metric)[POOLED], "gdpd")
+    smallest = min(1.0, len(tests) * float(tests["smallest_p"].min()))
+    if smallest >= 0.05:
+        tempers.append(f"{n_datasets} datasets are too few for a test over datasets to find any difference (the "
+                       f"smallest p-value they allow, after Holm's correction, is {smallest:.2g})")
+    prior = table1.prior
+    if len(prior) and not prior["learned"].all():
+        tempers.append(f"in {int((~prior['learned']).sum())} of {len(prior)} GDPD runs the diffusion prior had not "
+                       "learned the teacher's features by the end of its warm-up, so these runs test GDPD as the "
+                       "paper's schedule trains it, not with a working prior")
+    return f"{first} {second} Temper this with what limits it: " + "; ".join(tempers) + "."

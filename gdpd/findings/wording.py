@@ -14,11 +14,14 @@ from gdpd.config import PROTOCOL_VERSION
 from gdpd.report import teacher_score, teacher_table, teachers_of
 from gdpd.results import Selection
 from gdpd.statistics import ALPHA
+from gdpd.teachers import WEAK_TEACHER, weak
 
 RUNS_ARE_DESCRIPTIVE = ("Counts over (dataset, seed) runs are descriptive, never a test: the seeds of one dataset "
                         "share its data and its teacher. Tests here are over datasets, and the 95 % intervals "
                         "resample datasets first, then seeds within each (a hierarchical bootstrap).")
 """The limit an ending states where it counts runs: what they are, and what the tests and intervals count instead."""
+SCORE_NAMES = {"auc_prc": "AUC-PRC", "accuracy": "accuracy", "roc_auc": "ROC-AUC", "fidelity": "fidelity"}
+"""A score's name in a sentence."""
 
 
 def verdict(difference: float, p_value: float, alpha: float = ALPHA) -> str:
@@ -47,14 +50,21 @@ def listing(items: Sequence[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def ordinal(n: int) -> str:
+    """``"1st"``, ``"2nd"``, ``"3rd"``, ``"4th"``, ``"11th"``, ``"22nd"``."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
 def count(n: int, noun: str) -> str:
     """``"1 dataset"``, ``"3 datasets"``: ``n`` and ``noun``, plural unless ``n`` is 1."""
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
-def ending(shows: Sequence[str], limits: Sequence[str]) -> str:
-    """Markdown: what the numbers show and what they do not, as two bullet lists."""
-    return ("**What the numbers show.**\n\n" + "".join(f"- {s}\n" for s in shows)
+def ending(conclusion: str, shows: Sequence[str], limits: Sequence[str]) -> str:
+    """Markdown: the conclusion in one plain sentence, then what the numbers show and what they do not, as two
+    bullet lists."""
+    return (f"**{conclusion}**\n\n**What the numbers show.**\n\n" + "".join(f"- {s}\n" for s in shows)
             + "\n**What they do not show.**\n\n" + "".join(f"- {s}\n" for s in limits))
 
 
@@ -65,27 +75,33 @@ def nothing_to_conclude(reason: str) -> str:
 
 def teacher_shortfall(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
     """Per teacher (:func:`gdpd.report.teachers_of`): its test score x100 on the full series, the mean over the
-    analysed runs of the students it teaches on prefixes, and ``below`` (the teacher scores less than its students'
-    mean). The score is ``metric`` where the records hold the teacher's, else accuracy (``score`` names it;
-    :func:`gdpd.report.teacher_score`); the table is empty where the records hold neither.
+    analysed runs of the students it teaches on prefixes, and ``weak`` (:func:`gdpd.teachers.weak`: the teacher
+    scores less than its students' mean). The score is ``metric`` where the records hold the teacher's, else
+    accuracy (``score`` names it; :func:`gdpd.report.teacher_score`); the table is empty where the records hold
+    neither.
     """
-    columns = ["score", "teacher", "students", "below"]
+    columns = ["score", "teacher", "students", "weak"]
     score = teacher_score(frame, metric)
     if score is None or frame.empty:
         return pd.DataFrame(columns=columns)
     teachers = teacher_table(frame, metric=score)
     table = pd.DataFrame({"score": score, "teacher": teachers[f"teacher_{score}"],
                           "students": teachers[f"students_{score}"]}, index=teachers.index)
-    table["below"] = table["teacher"] < table["students"]
+    table["weak"] = weak(table["teacher"], table["students"])
     return table
+
+
+def weak_teachers(frame: pd.DataFrame, metric: str) -> list[str]:
+    """The names of the weak teachers among the analysed runs (:func:`teacher_shortfall`)."""
+    shortfall = teacher_shortfall(frame, metric)
+    return shortfall.index[shortfall["weak"].astype(bool)].tolist() if not shortfall.empty else []
 
 
 def without_weak_teachers(frame: pd.DataFrame, metric: str) -> tuple[list[str], pd.DataFrame]:
     """The teachers below the students they teach (:func:`teacher_shortfall`) and the runs of every other teacher:
     what a check that a verdict does not rest on those teachers is computed on. Which teachers are below is
     measured on the test split, so the check is a report beside the verdict, never a choice of what it covers."""
-    shortfall = teacher_shortfall(frame, metric)
-    below = shortfall.index[shortfall["below"]].tolist() if not shortfall.empty else []
+    below = weak_teachers(frame, metric)
     groups = teachers_of(frame)
     return below, frame.drop(index=[i for name in below for i in groups[name].index])
 
@@ -120,16 +136,14 @@ def limits(selection: Selection, metric: str, tested: bool = True) -> list[str]:
             "hold on others.")
     shortfall = teacher_shortfall(frame, metric)
     if not shortfall.empty:
-        below = shortfall.index[shortfall["below"]].tolist()
-        score = shortfall["score"].iloc[0]
+        below = weak_teachers(frame, metric)
+        score = SCORE_NAMES.get(shortfall["score"].iloc[0], shortfall["score"].iloc[0])
         if below:
             sentences.append(
-                f"For {len(below)} of {count(len(shortfall), 'teacher')} ({listing(below)}) the teacher's test "
-                f"{score} on the full series is below the mean of the students it teaches on prefixes (e.g. "
-                f"{below[0]}: {shortfall.loc[below[0], 'teacher']:.2f} against "
-                f"{shortfall.loc[below[0], 'students']:.2f}): there the teacher knows less than its students on this "
-                "score, so a distiller's gain or loss there says little about distillation.")
+                f"{len(below)} of {count(len(shortfall), 'teacher')} are weak ({listing(below)}; e.g. {below[0]}: "
+                f"test {score} {shortfall.loc[below[0], 'teacher']:.2f} on the full series against "
+                f"{shortfall.loc[below[0], 'students']:.2f} for its students on prefixes). {WEAK_TEACHER}")
         else:
-            sentences.append(f"Each of the {count(len(shortfall), 'teacher')} scores above its students' mean test "
-                             f"{score} (not checked against every single student).")
+            sentences.append(f"No teacher is weak: each of the {count(len(shortfall), 'teacher')} scores above its "
+                             f"students' mean test {score}.")
     return sentences

@@ -10,7 +10,7 @@ import pandas as pd
 
 from gdpd.claims import pool, run_differences
 from gdpd.findings.wording import (ALPHA, RUNS_ARE_DESCRIPTIVE, count, ending, limits, listing, nothing_to_conclude,
-                                   runs, verdict, without_weak_teachers)
+                                   ordinal, runs, verdict, without_weak_teachers)
 from gdpd.metrics import summarise, top_k_share
 from gdpd.report import cell_means
 from gdpd.results import Selection, method_label
@@ -61,11 +61,14 @@ def zoo_standing(frame: pd.DataFrame, metric: str, method: str = "gdpd") -> dict
     }
 
 
-def _place(label: str, standing: dict[str, Any]) -> str:
-    """``label``'s average rank and place in a :func:`zoo_standing`, with the methods tied with it."""
+def _place(label: str, standing: dict[str, Any], reported: pd.Series | None = None) -> str:
+    """``label``'s average rank (beside the paper's average rank where ``reported``) and its place in a
+    :func:`zoo_standing`, with the methods tied with it."""
     tied = f", tied with {listing([method_label(m) for m in standing['tied']])}" if standing["tied"] else ""
-    return (f"{label}'s average rank is {standing['average_rank']:.2f} among {standing['n_methods']} methods over "
-            f"{standing['n_rows']} datasets: place {standing['place']}{tied}")
+    paper = f" (the paper's: {reported['average_rank']:.2f})" if reported is not None else ""
+    return (f"{label}'s average rank is {standing['average_rank']:.2f}{paper} among {standing['n_methods']} methods "
+            f"over {standing['n_rows']} datasets, which places it {ordinal(standing['place'])} of "
+            f"{standing['n_methods']}{tied}")
 
 
 def zoo_ending(selection: Selection, metric: str, paper: pd.DataFrame | None = None, method: str = "gdpd") -> str:
@@ -78,8 +81,7 @@ def zoo_ending(selection: Selection, metric: str, paper: pd.DataFrame | None = N
                                    f"({selection.n_stored} of {selection.n_grid} cells stored).")
     label = method_label(method)
     reported = paper.loc[method] if paper is not None and method in paper.index else None
-    shows = [_place(label, standing) + (f" (the paper: {reported['average_rank']:.2f})." if reported is not None
-                                        else ".")]
+    shows = [_place(label, standing, reported) + "."]
     ahead = standing["ahead"]
     if ahead.empty:
         shows.append(f"No method has a better average rank than {label}.")
@@ -99,13 +101,21 @@ def zoo_ending(selection: Selection, metric: str, paper: pd.DataFrame | None = N
     again = zoo_standing(strong, metric, method) if below else {}
     if again:
         shows.append(
-            f"Without the runs of the {count(len(below), 'teacher')} below {'its' if len(below) == 1 else 'their'} "
-            f"students ({listing(below)}), {_place(label, again)}.")
+            f"Without the runs of the {count(len(below), 'weak teacher')} ({listing(below)}), "
+            f"{_place(label, again)}.")
     earliness = sorted(selection.frame["earliness"].unique())
     scope = [RUNS_ARE_DESCRIPTIVE,
              (f"Every run is at earliness {listing([f'{e:g}' for e in earliness])}: the comparison says nothing "
               "about other prefix lengths.")]
-    return ending(shows, limits(selection, metric, tested=False) + scope)
+    decided = verdict(standing["effect"].estimate, standing["over_datasets"].p_holm)
+    conclusion = (f"{label} comes {ordinal(standing['place'])} of {standing['n_methods']} methods by average rank "
+                  f"({standing['average_rank']:.2f}"
+                  + (f"; the paper's: {reported['average_rank']:.2f})" if reported is not None else ")")
+                  + (f", and no test over these datasets separates it from the best-ranked rival, "
+                     f"{method_label(standing['rival'])}." if decided == "no clear difference" else
+                     f", and it scores significantly {decided} than the best-ranked rival, "
+                     f"{method_label(standing['rival'])}."))
+    return ending(conclusion, shows, limits(selection, metric, tested=False) + scope)
 
 
 def _power(n_datasets: int, comparisons: int = 1) -> str:
