@@ -17,7 +17,8 @@ Layout under a store's folder::
     teachers/candidates/<dataset>-<key>.{pt,json}
                                    each teacher seed as it finishes training (an interrupted teacher resumes from
                                    them; teachers that differ only in how a seed is chosen share them). The chosen
-                                   teacher's files hold all a run needs, so the book's store does not commit these.
+                                   teacher's files hold all a run needs, so the book's store commits these only for a
+                                   teacher still being trained when a grid stops part-way.
     models/<dataset>/<key>.pt      a run's trained weights, kept only where asked for (chapters that look inside)
     early/<dataset>/<key>.json     one record per aeon early classifier scored (early-classification chapter)
     cost/<key>.json                one record per cost measurement (cost chapter)
