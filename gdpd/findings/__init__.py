@@ -42,7 +42,7 @@ from gdpd.findings.cost import cost_ending, cost_overhead
 from gdpd.findings.early import accuracy_to_tie, earliness_to_tie, early_ending, early_gaps
 from gdpd.findings.ledger import claims_ledger, headline, ledger_markdown, verdict_summary
 from gdpd.findings.wording import limits, teacher_shortfall, verdict, weak_teachers, without_weak_teachers
-from gdpd.findings.zoo import zoo_ending, zoo_standing
+from gdpd.findings.zoo import zoo_ending, zoo_standing, zoo_table
 from gdpd.statistics import holm
 
 __all__ = [
@@ -71,4 +71,5 @@ __all__ = [
     "without_weak_teachers",
     "zoo_ending",
     "zoo_standing",
+    "zoo_table",
 ]

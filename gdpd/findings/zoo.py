@@ -18,6 +18,16 @@ from gdpd.statistics import bootstrap_mean, friedman, nemenyi_cd, smallest_wilco
 from gdpd.variants import paired_differences
 
 
+def zoo_table(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """The Table 2 analogue, built once for the chapter and its ending: per method over the complete (dataset,
+    earliness) rows, the mean, average rank, top-1 count and top-3 share, best average rank first (ties: the higher
+    mean)."""
+    scores = cell_means(frame, metric)
+    table = summarise(scores)
+    table["top3_share"] = top_k_share(scores, 3)
+    return table.sort_values(["average_rank", "mean"], ascending=[True, False])
+
+
 def zoo_standing(frame: pd.DataFrame, metric: str, method: str = "gdpd") -> dict[str, Any]:
     """``method`` among every method of the frame, over its complete (dataset, earliness) rows.
 
@@ -35,9 +45,7 @@ def zoo_standing(frame: pd.DataFrame, metric: str, method: str = "gdpd") -> dict
     scores = cell_means(frame, metric)
     if scores.empty or method not in scores.columns or len(scores.columns) < 2:
         return {}
-    table = summarise(scores)
-    table["top3_share"] = top_k_share(scores, 3)
-    table = table.sort_values(["average_rank", "mean"], ascending=[True, False])
+    table = zoo_table(frame, metric)
     rank = float(table.loc[method, "average_rank"])
     others = table.drop(index=method)
     ahead = others[others["average_rank"] < rank - 1e-9]
