@@ -63,6 +63,10 @@ LABELS: dict[str, str] = {
     "spearman_fidelity_vs_auc_prc": "Spearman ρ, fidelity vs AUC-PRC",
     # counts
     "n_datasets": "Datasets", "n_seeds": "Seeds", "n_pairs": "Runs", "n_classes": "Classes", "n_methods": "Methods",
+    "val_accuracy": "Validation accuracy ×100", "majority_rate": "Majority rate ×100", "competent": "Competent",
+    "test_auc_prc": "Test AUC-PRC ×100", "test_accuracy": "Test accuracy ×100", "epoch": "Kept epoch",
+    "top_probability": "Mean top probability ×100", "test_nll": "Test NLL", "auc_prc_sd": "AUC-PRC SD",
+    "ours_sd": "Ours SD", "ours_seeds": "Our seeds", "released_sd": "Released SD", "released_seeds": "Released seeds", "agrees": "Agrees within seed noise",
     "n_val": "Validation cases", "wins": "Wins", "losses": "Losses", "above": "Datasets above",
     "equal": "Datasets equal", "below": "Datasets below", "top1": "Best on", "top3": "Among best three on",
     "top3_share": "Among best three (% of datasets)",
