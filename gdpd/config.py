@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 PROTOCOL_VERSION = 2
 """The version of the experiment protocol; every run key (and every cost measurement's) holds it, so a change of
@@ -148,8 +148,8 @@ class TeacherConfig:
     def __post_init__(self) -> None:
         if not self.seeds:
             raise ValueError("a teacher needs at least one seed to be chosen from; pass e.g. seeds=(1,)")
-        if self.choice not in ("val_accuracy", "val_loss", "test_auc_prc"):
-            raise ValueError(f"choice must be val_accuracy, val_loss or test_auc_prc; got {self.choice!r}")
+        if self.choice not in get_args(TeacherChoice):
+            raise ValueError(f"choice must be one of {', '.join(get_args(TeacherChoice))}; got {self.choice!r}")
 
 
 @dataclass(frozen=True)

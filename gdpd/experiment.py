@@ -1,9 +1,9 @@
 """The experiment protocol: the data a run sees, the teacher it distils from, and ``run``.
 
-A run trains (or reuses) the dataset's teacher on full series (:mod:`gdpd.teacher_training`), trains a student on prefixes with one distillation
-method, evaluates it on the test prefixes and stores one record keyed by its configuration (:mod:`gdpd.config`;
-the named grids of runs are :mod:`gdpd.presets`). The protocol is the GDPD paper's as its released code runs it (book
-chapter "The method").
+A run trains (or reuses) the dataset's teacher on full series (:mod:`gdpd.teacher_training`), trains a student on
+prefixes with one distillation method, evaluates it on the test prefixes and stores one record keyed by its
+configuration (:mod:`gdpd.config`; the named grids of runs are :mod:`gdpd.presets`). The protocol is the GDPD
+paper's as its released code runs it (book chapter "The method").
 """
 
 from __future__ import annotations
@@ -104,13 +104,14 @@ def train_run(
     data = prepare(config, torch_device)
     teacher, teacher_info = get_teacher(config.teacher_run, store, torch_device, progress, report)
     if report is not None and not teacher_info["competent"]:
-        report(f"teacher {safe_name(config.dataset)}: not competent (validation accuracy at or below the majority rate); the "
-               "student is trained, but a comparison of distillers on this dataset says little")
+        report(f"teacher {safe_name(config.dataset)}: not competent (validation accuracy at or below the majority "
+               "rate); the student is trained, but a comparison of distillers on this dataset says little")
     teacher_out = {k: predict_outputs(teacher, x) for k, x in data.full.items()}
     distiller = _build_student(config, data, teacher, torch_device)
     if report is not None:
-        report(f"student: {config.method} on {safe_name(config.dataset)} at earliness {config.earliness} (seed {config.seed}), "
-               f"up to {config.train.epochs} epochs on prefixes ({len(data.labels['train'])} training series)")
+        report(f"student: {config.method} on {safe_name(config.dataset)} at earliness {config.earliness} "
+               f"(seed {config.seed}), up to {config.train.epochs} epochs on prefixes "
+               f"({len(data.labels['train'])} training series)")
     result = fit(
         distiller,
         Split(data.prefix["train"], data.labels["train"], teacher_out["train"]),

@@ -72,7 +72,8 @@ class Preset:
     def labelled_grid(self) -> list[tuple[str, RunConfig]]:
         """Every cell with its variant's label: seed x dataset x earliness x method x weight x variant.
 
-        Only a method with a lambda is run once per weight. Seeds come outermost so that a grid stopped part-way leaves complete tables for
+        Only a method with a lambda is run once per weight. Seeds come outermost so that a grid stopped part-way
+        leaves complete tables for
         its first seeds.
         """
         return [

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, get_args
 
 import numpy as np
 import torch
@@ -56,6 +56,15 @@ def new_classifier(architecture: str, in_channels: int, n_classes: int, hidden: 
 def _new_teacher(run: TeacherRun, dataset: Dataset, device: torch.device) -> Classifier:
     tc = run.teacher
     return new_classifier(tc.architecture, dataset.n_channels, dataset.n_classes, tc.hidden, tc.layers, device)
+
+
+def _read_teacher(run: TeacherRun, dataset: Dataset, store: ResultStore, key: str, device: torch.device,
+                  candidate: bool) -> tuple[Classifier, dict[str, Any]]:
+    """A stored teacher (or teacher seed) in eval mode, with its stored information."""
+    model = _new_teacher(run, dataset, device)
+    model.load_state_dict(torch.load(store.teacher_path(run.dataset, key, ".pt", candidate=candidate),
+                                     map_location=device, weights_only=True))
+    return model.eval(), json.loads(store.teacher_path(run.dataset, key, ".json", candidate=candidate).read_text())
 
 
 def _scores(model: Classifier, x: Tensor, y: np.ndarray) -> tuple[dict[str, float], dict[str, float]]:
@@ -112,12 +121,9 @@ def candidate(run: TeacherRun, dataset: Dataset, seed: int, store: ResultStore |
     """The teacher of one seed: read from the store's candidates, or trained and stored there at once."""
     key = run.candidate_key(seed)
     if store is not None and store.has_teacher(run.dataset, key, candidate=True):
-        model = _new_teacher(run, dataset, device)
-        model.load_state_dict(torch.load(store.teacher_path(run.dataset, key, ".pt", candidate=True),
-                                         map_location=device, weights_only=True))
         _say(report, f"teacher {safe_name(run.dataset)}: seed {seed} read from the store (it finished training before)")
-        stored = json.loads(store.teacher_path(run.dataset, key, ".json", candidate=True).read_text())
-        return model.eval(), {k: v for k, v in stored.items() if k != "key"}
+        model, stored = _read_teacher(run, dataset, store, key, device, candidate=True)
+        return model, {k: v for k, v in stored.items() if k != "key"}
     model, info = _train_candidate(run, dataset, seed, device, progress)
     _say(report, f"teacher {safe_name(run.dataset)}: seed {seed} trained: {info['epochs_run']} epochs, kept epoch "
                  f"{info['best_epoch']}, validation accuracy {100 * info['val_metrics']['accuracy']:.1f} %")
@@ -155,7 +161,7 @@ def choose(candidates: Sequence[Mapping[str, Any]], choice: TeacherChoice) -> in
         return min(eligible, key=lambda i: candidates[i]["val_loss"])
     if choice == "test_auc_prc":
         return max(order, key=lambda i: (candidates[i]["test_metrics"]["auc_prc"], -i))
-    raise ValueError(f"choice must be val_accuracy, val_loss or test_auc_prc; got {choice!r}")
+    raise ValueError(f"choice must be one of {', '.join(get_args(TeacherChoice))}; got {choice!r}")
 
 
 def get_teacher(run: TeacherRun, store: ResultStore | None, device: torch.device, progress: bool = False,
@@ -167,17 +173,13 @@ def get_teacher(run: TeacherRun, store: ResultStore | None, device: torch.device
     of the time left from the seeds trained so far.
     """
     key = run.key()
-    if store is not None and store.has_teacher(run.dataset, key):
-        info = json.loads(store.teacher_path(run.dataset, key, ".json").read_text())
-        dataset = load_dataset(run.dataset, max_length=run.max_length)
-        teacher = _new_teacher(run, dataset, device)
-        teacher.load_state_dict(torch.load(store.teacher_path(run.dataset, key, ".pt"), map_location=device,
-                                           weights_only=True))
-        return teacher.eval(), info
     dataset = load_dataset(run.dataset, max_length=run.max_length)
+    if store is not None and store.has_teacher(run.dataset, key):
+        return _read_teacher(run, dataset, store, key, device, candidate=False)
     seeds = run.teacher.seeds
-    _say(report, f"teacher {safe_name(run.dataset)}: {len(seeds)} seeds on the full series, up to {run.teacher.train.epochs} "
-                 "epochs each; each seed is stored as it finishes, so an interrupted teacher resumes")
+    _say(report, f"teacher {safe_name(run.dataset)}: {len(seeds)} seeds on the full series, up to "
+                 f"{run.teacher.train.epochs} epochs each; each seed is stored as it finishes, so an interrupted "
+                 "teacher resumes")
     trained, seconds = [], []
     for number, seed in enumerate(seeds, 1):
         left = f"; about {duration((len(seeds) - number + 1) * sum(seconds) / len(seconds))} left" if seconds else ""
@@ -197,10 +199,9 @@ def get_teacher(run: TeacherRun, store: ResultStore | None, device: torch.device
         "candidates": [info for _, info in trained],
         "provenance": provenance(device),
     }
-    _say(report, f"teacher {safe_name(run.dataset)}: seed {info['seed']} chosen ({run.teacher.choice}); validation accuracy "
-                 f"{100 * chosen['val_metrics']['accuracy']:.1f} % against a majority rate of "
-                 f"{100 * chosen['majority_rate']:.1f} %"
-                 + ("" if info["competent"] else "; NOT competent: it has nothing to distil"))
+    _say(report, f"teacher {safe_name(run.dataset)}: seed {info['seed']} chosen ({run.teacher.choice}); "
+                 f"validation accuracy {100 * chosen['val_metrics']['accuracy']:.1f} % against a majority rate of "
+                 f"{100 * chosen['majority_rate']:.1f} %")
     if store is not None:
         state = teacher.state_dict()
         atomic_write(store.teacher_path(run.dataset, key, ".pt"), lambda handle: torch.save(state, handle))

@@ -1,9 +1,9 @@
 """The teachers as they were chosen: every seed's validation curve, the epoch each rule keeps, and the choice.
 
-A teacher's stored information (:func:`gdpd.teacher_training.get_teacher`) holds each candidate seed's per-epoch validation
-cross-entropy, validation accuracy and training cross-entropy. From them this module rebuilds, for the book, what the
-selection rule saw: the epoch it kept, and the epoch that the released all-epoch lowest-validation-loss rule would
-have kept instead (the protocol-1 rule, which lands on the untrained plateau on tiny validation sets).
+A teacher's stored information (:func:`gdpd.teacher_training.get_teacher`) holds each candidate seed's per-epoch
+validation cross-entropy, validation accuracy and training cross-entropy. From them this module rebuilds, for the
+book, what the selection rule saw: the epoch it kept, and the epoch that the released all-epoch lowest-validation-loss
+rule would have kept instead (the protocol-1 rule, which lands on the untrained plateau on tiny validation sets).
 """
 
 from __future__ import annotations
@@ -186,8 +186,14 @@ def student_arms(preset: Preset, store: ResultStore) -> pd.DataFrame:
         if record is not None:
             rows.append({"dataset": config.dataset, "teacher": label, "method": config.method, "seed": config.seed,
                          **{k: 100 * record["metrics"][k] for k in ("auc_prc", "accuracy", "fidelity")}})
-    frame = pd.DataFrame(rows, columns=["dataset", "teacher", "method", "seed", "auc_prc", "accuracy", "fidelity"])
-    grouped = frame.groupby(["dataset", "teacher", "method"], sort=False)
+    return seed_means(pd.DataFrame(rows, columns=["dataset", "teacher", "method", "seed", "auc_prc", "accuracy",
+                                                  "fidelity"]))
+
+
+def seed_means(runs: pd.DataFrame) -> pd.DataFrame:
+    """Per (dataset, teacher, method) of ``runs`` (one row per seed, scores x100): the seeds, the seed mean of AUC-PRC
+    with its standard deviation, and the seed means of accuracy and fidelity."""
+    grouped = runs.groupby(["dataset", "teacher", "method"], sort=False)
     return grouped.agg(seeds=("seed", "size"), auc_prc=("auc_prc", "mean"), auc_prc_sd=("auc_prc", "std"),
                        accuracy=("accuracy", "mean"), fidelity=("fidelity", "mean")).reset_index()
 
