@@ -251,19 +251,3 @@ def released_comparison(frame: pd.DataFrame, released: pd.DataFrame, dataset: st
     table = pd.DataFrame(rows).set_index(["method", "seeds"])
     table.columns = pd.MultiIndex.from_tuples(table.columns)
     return table
-
-
-def protocol_gaps(frames: dict[str, pd.DataFrame], metric: str = "auc_prc", method: str = "gdpd") -> pd.DataFrame:
-    """Per protocol and earliness: ``method``'s mean minus each rival's over the datasets both protocols share.
-
-    ``frames`` maps a protocol's name to its selection frame; restricting both to their common datasets keeps the
-    comparison about the protocol, not about which datasets were run.
-    """
-    common = set.intersection(*(set(f["dataset"]) for f in frames.values()))
-    rows = []
-    for name, frame in frames.items():
-        means = cell_means(frame[frame["dataset"].isin(common)], metric).groupby(level="earliness").mean()
-        for earliness, row in means.iterrows():
-            rows.append({"protocol": name, "earliness": earliness, "n_datasets": len(common),
-                         **{method_label(r): row[method] - row[r] for r in RIVALS if r in row}})
-    return pd.DataFrame(rows)

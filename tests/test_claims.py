@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from scipy.stats import wilcoxon
 
-from gdpd.claims import (FAILS, HOLDS, UNKNOWN, control_tests, friedman_tests, margins, paired_tests, protocol_gaps,
-                         read_released, released_comparison, verdict)
+from gdpd.claims import (FAILS, HOLDS, UNKNOWN, control_tests, friedman_tests, margins, paired_tests, read_released,
+                         released_comparison, verdict)
 from gdpd.report import read_paper
 
 METHODS = ("base", "kd", "fitnets", "gdpd")
@@ -108,14 +108,6 @@ def test_released_comparison_averages_our_seeds_where_all_are_stored():
     assert table.loc[("Base", "1"), ("auc_prc", "ours")] == pytest.approx(base_1)
     assert table.loc[("Base", "1"), ("auc_prc", "released")] == 87.83
     assert np.isnan(table.loc[("Base", "1 24 300"), ("auc_prc", "ours")])  # seed 300 not stored
-
-
-def test_protocol_gaps_use_the_common_datasets_only():
-    a, b = frame(0.05), frame(-0.05)
-    gaps = protocol_gaps({"paper": a, "book": b[b["dataset"] != "D5"]})
-    assert set(gaps["n_datasets"]) == {5}
-    assert (gaps[gaps["protocol"] == "paper"]["Base"] > 0).all()
-    assert (gaps[gaps["protocol"] == "book"]["Base"] < 0).all()
 
 
 def _follows_from_its_numbers(row) -> str:
