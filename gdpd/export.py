@@ -6,7 +6,9 @@ one estimator named like ``GDPD-e0.4`` (with the setting appended, ``GDPD-e0.4-a
 settings). ``gdpd export`` writes the runs a preset's tables analyse (:func:`gdpd.results.select_analysis`). aeon's
 reader accepts only estimator names it knows, so :func:`register_with_aeon` adds ours to its alias table before
 :func:`aeon.benchmarking.results_loaders.get_estimator_results` is called. AUC-PRC is not one of aeon's measures;
-it is written as ``auprc`` in the same layout for other readers.
+it is written as ``auprc`` in the same layout for other readers. Beside ``classification/``, ``protocol.csv`` names
+what the runs were computed under (:func:`gdpd.results.protocol_table`: the preset, each variant's protocol version
+and teacher rule), which aeon's CSVs have no place for.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ def estimator_name(method: str, earliness: float, variant: str | None = None) ->
 
 def export_aeon(frame: pd.DataFrame, path: str | os.PathLike[str]) -> list[Path]:
     """Write one CSV per estimator and measure from a records frame (a selection's, or
-    :func:`gdpd.results.records_frame`'s); a frame of several settings (``variant``) gives one estimator per setting."""
+    :func:`gdpd.results.records_frame`'s); a frame of several variants gives one estimator per variant."""
     root = Path(path) / "classification"
     several = "variant" in frame.columns and frame["variant"].nunique() > 1
     keys = ["method", "earliness", "variant"] if several else ["method", "earliness"]
@@ -46,6 +48,14 @@ def export_aeon(frame: pd.DataFrame, path: str | os.PathLike[str]) -> list[Path]
             table.rename_axis("Resamples:").to_csv(target)
             written.append(target)
     return written
+
+
+def export_protocol(protocol: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write the protocol of the exported runs (:func:`gdpd.results.protocol_table`) to ``<path>/protocol.csv``."""
+    target = Path(path) / "protocol.csv"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    protocol.to_csv(target, index=False)
+    return target
 
 
 def register_with_aeon(names: list[str]) -> None:

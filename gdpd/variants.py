@@ -1,6 +1,6 @@
-"""Comparing the settings of one preset: the ablation chapters and the chapters beyond univariate UCR.
+"""Comparing the variants of one preset: the ablation chapters and the chapters beyond univariate UCR.
 
-A *variant* is one named setting of a preset (``Preset.variants``, e.g. ``alpha = 0.5`` or ``LSTM3-100 -> LSTM2-32``);
+A *variant* is one named configuration of a preset (``Preset.variants``, e.g. ``alpha = 0.5`` or ``LSTM3-100 -> LSTM2-32``);
 the ablation presets call the book's own setting ``default``. Every table here reads the frame of a
 :func:`gdpd.results.select_analysis` selection, so it only ever averages complete rows. Scores are x100 as in the paper.
 """

@@ -170,7 +170,7 @@ def test_baseline_effects_per_setting():
     assert effects.loc[("all", "Base"), "best"] == "GDPD"
     assert effects.loc[("half", "Base"), "best"] == "Base"
     assert effects.loc[("half", "Base"), "best_mean"] == pytest.approx(65.2)  # 60 and 70, plus 0.2 for the seeds
-    text = findings.settings_ending(_selection(frame), "auc_prc")
+    text = findings.variants_ending(_selection(frame), "auc_prc")
     assert "**half** (e = 0.2): GDPD against Base -2.00 (0 up, 10 down of 10 runs" in text
     assert "GDPD has the best mean in 1 of 2 settings" in text
     assert "negative against Base in 1 and against Base-KD in 0 of them" in text
@@ -312,7 +312,7 @@ def test_physionet_ending_without_data_or_runs():
 
 def test_empty_selections_give_nothing_to_conclude():
     empty = _selection(_runs({("default", "gdpd"): 0.5}).iloc[0:0])
-    for text in (findings.zoo_ending(empty, "auc_prc"), findings.settings_ending(empty, "auc_prc"),
+    for text in (findings.zoo_ending(empty, "auc_prc"), findings.variants_ending(empty, "auc_prc"),
                  findings.ablation_ending(empty, "auc_prc"), findings.lambda_ending(empty, pd.DataFrame(), "auc_prc"),
                  findings.early_ending(pd.DataFrame(columns=["kind"]), PROTOCOL_VERSION),
                  findings.cost_ending(pd.DataFrame())):

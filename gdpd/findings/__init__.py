@@ -35,7 +35,7 @@ from gdpd.findings.comparisons import (
     lambda_ending,
     physionet_ending,
     selection_inflation,
-    settings_ending,
+    variants_ending,
     variant_effects,
 )
 from gdpd.findings.cost import cost_ending, cost_overhead
@@ -62,7 +62,7 @@ __all__ = [
     "limits",
     "physionet_ending",
     "selection_inflation",
-    "settings_ending",
+    "variants_ending",
     "teacher_shortfall",
     "variant_effects",
     "verdict",

@@ -1,5 +1,5 @@
-"""The endings that compare settings on matched runs: GDPD against Base and Base-KD per setting, each ablation
-setting against its default, what choosing the weight on the test split adds, and GDPD against the baselines in the
+"""The endings that compare variants on matched runs: GDPD against Base and Base-KD per variant, each ablation
+variant against its default, what choosing the weight on the test split adds, and GDPD against the baselines in the
 PhysioNet case study (GDPD among the distillers is :mod:`gdpd.findings.zoo`'s)."""
 
 from __future__ import annotations
@@ -61,36 +61,36 @@ def baseline_effects(frame: pd.DataFrame, metric: str, method: str = "gdpd") -> 
     return paired[columns]
 
 
-def settings_ending(selection: Selection, metric: str, method: str = "gdpd") -> str:
-    """Markdown: per setting, ``method`` against Base and Base-KD on matched runs and the setting's best method; how
-    many settings ``method`` leads and loses; which differences are significant; and the limits of the records."""
+def variants_ending(selection: Selection, metric: str, method: str = "gdpd") -> str:
+    """Markdown: per variant and earliness, ``method`` against Base and Base-KD on matched runs and the best method
+    there; how many of them ``method`` leads and loses; which differences are significant; and the limits of the records."""
     effects = baseline_effects(selection.frame, metric, method) if not selection.empty else pd.DataFrame()
     if effects.empty:
         return nothing_to_conclude(f"no complete block of the grid holds {method_label(method)} "
                                    f"({selection.n_stored} of {selection.n_grid} cells stored).")
     label = method_label(method)
     shows = []
-    settings = effects.groupby(["variant", "earliness"], sort=False)
-    for (variant, earliness), rows in settings:
+    blocks = effects.groupby(["variant", "earliness"], sort=False)
+    for (variant, earliness), rows in blocks:
         first = rows.iloc[0]
         against = "; ".join(f"against {r.reference} {runs(r)}" for r in rows.itertuples())
         leader = (f"{label} has the best mean ({first.method_mean:.2f})" if first.best == label else
                   f"best mean: {first.best} {first.best_mean:.2f} ({label} {first.method_mean:.2f})")
         shows.append(f"**{variant}** (e = {earliness:g}): {label} {against}; {leader}.")
-    led = sum(rows.iloc[0]["best"] == label for _, rows in settings)
+    led = sum(rows.iloc[0]["best"] == label for _, rows in blocks)
     below = {ref: int((rows["mean_difference"] < 0).sum()) for ref, rows in effects.groupby("reference", sort=False)}
     shows.append(
-        f"{label} has the best mean in {led} of {len(settings)} settings; its mean paired difference is negative "
+        f"{label} has the best mean in {led} of {len(blocks)} settings; its mean paired difference is negative "
         + " and ".join(f"against {ref} in {n}" for ref, n in below.items()) + " of them.")
     shows.append(_significance(effects, lambda r: f"against {r.reference} in {r.variant} at e = {r.earliness:g}",
                                f"{label} against a baseline"))
     kept = effects[effects["p_holm"] < ALPHA]
     conclusion = (f"{label} is not reliably better than Base or Base-KD in these settings: it has the best mean in "
-                  f"{led} of {len(settings)}, and none of its {len(effects)} differences to a baseline survives "
+                  f"{led} of {len(blocks)}, and none of its {len(effects)} differences to a baseline survives "
                   "Holm's correction." if kept.empty else
                   f"{label} differs from a baseline in {len(kept)} of {len(effects)} comparisons after Holm's "
                   f"correction ({(kept['mean_difference'] > 0).sum()} of them in its favour), and has the best mean "
-                  f"in {led} of {len(settings)} settings.")
+                  f"in {led} of {len(blocks)} settings.")
     return ending(conclusion, shows, limits(selection, metric))
 
 

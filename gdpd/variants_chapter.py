@@ -1,6 +1,6 @@
-"""The settings chapters: the paper's four baselines under a few settings of one preset, shown alike.
+"""The variants chapters: the paper's four baselines under a few variants of one preset, shown alike.
 
-Two chapters run Base, Base-KD, FitNets and GDPD under the settings of their preset (``Preset.variants``): the
+Two chapters run Base, Base-KD, FitNets and GDPD under the variants of their preset (``Preset.variants``): the
 channels the student sees (*Multivariate series*, preset ``uea``) and the teacher and student architectures (*Other
 architectures*, preset ``architectures``). Both show their grid in the same sections; the sections with more than a
 call into :mod:`gdpd.variants` or :mod:`gdpd.report` are written here once, and each chapter keeps only its prose
@@ -21,10 +21,10 @@ NOTHING_COMPLETE = "no complete results yet"
 
 
 def show_means(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
-    """Show the section *Mean score per setting* and return its table (:func:`gdpd.variants.variant_means`).
+    """Show the section *Mean score per setting* (one row per variant) and return its table (:func:`gdpd.variants.variant_means`).
 
     Shown in order, in the book's style (:func:`gdpd.style.table`): the mean over datasets of the seed-mean
-    ``metric`` x100 per setting, earliness and method; the mean ± standard deviation over seeds
+    ``metric`` x100 per variant, earliness and method; the mean ± standard deviation over seeds
     (:func:`gdpd.variants.seed_spread`); and the same means as grouped bars with that standard deviation.
     """
     import matplotlib.pyplot as plt
