@@ -12,9 +12,14 @@ import json
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gdpd.flags import RUN_FLAGS, TEACHER_OPTIONS, run_arguments, setting_arguments
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from gdpd.results import Selection
 
 METRICS = ("auc_prc", "accuracy", "roc_auc", "fidelity", "kl")
 
@@ -190,22 +195,35 @@ def _cmd_grid(args: argparse.Namespace) -> None:
           f"stored, {report.computed} computed")
 
 
-def _cmd_table(args: argparse.Namespace) -> None:
+def _analysed(args: argparse.Namespace) -> tuple[Selection, pd.DataFrame]:
+    """The runs ``gdpd table`` and ``gdpd export`` read (:func:`gdpd.results.select_analysis`) and the protocol they
+    were computed under (:func:`gdpd.results.protocol_table`), after printing the preset, that protocol and the
+    coverage."""
     from gdpd.presets import get_preset
-    from gdpd.report import cell_means, labelled, table1
-    from gdpd.results import method_label, select_analysis
+    from gdpd.results import protocol_table, select_analysis
     from gdpd.store import ResultStore
-    from gdpd.variants import variant_means
 
     preset = get_preset(args.preset)
     selection = select_analysis(ResultStore(args.results), preset)
     if selection.empty:
         raise LookupError(f"no complete rows of preset {args.preset!r} yet; run `gdpd grid --preset {args.preset}`")
-    print(f"{selection.n_stored} of {selection.n_grid} cells stored; analysing {selection.rule}; records of protocol "
-          f"version {selection.protocol}"
-          + ("" if selection.current_stored is None else
-             f" (the current protocol's grid is not complete yet: {selection.current_stored} cells stored)"))
-    if len(preset.variants) > 1:
+    protocol = protocol_table(preset, selection)
+    print(f"preset {preset.name}: {preset.description}")
+    for row in protocol.itertuples():
+        print(("" if len(protocol) == 1 else f"{row.variant}: ") + f"records of protocol version {row.protocol}; "
+              f"teacher seed chosen by {row.teacher_choice}, {row.teacher_lr_schedule} learning-rate schedule "
+              f"({row.runs} runs)")
+    print(f"{selection.n_stored} of {selection.n_grid} cells stored; analysing {selection.rule}")
+    return selection, protocol
+
+
+def _cmd_table(args: argparse.Namespace) -> None:
+    from gdpd.report import cell_means, labelled, table1
+    from gdpd.results import method_label
+    from gdpd.variants import variant_means
+
+    selection, protocol = _analysed(args)
+    if len(protocol) > 1:
         print(f"{args.metric} x100: per setting and earliness, the mean over datasets of the seed means")
         print(labelled(variant_means(selection.frame, args.metric)).round(2).to_string())
     elif args.per_dataset:
@@ -250,17 +268,12 @@ def _cmd_cost(args: argparse.Namespace) -> None:
 
 
 def _cmd_export(args: argparse.Namespace) -> None:
-    from gdpd.export import export_aeon
-    from gdpd.presets import get_preset
-    from gdpd.results import select_analysis
-    from gdpd.store import ResultStore
+    from gdpd.export import export_aeon, export_protocol
 
-    selection = select_analysis(ResultStore(args.results), get_preset(args.preset))
-    if selection.empty:
-        raise LookupError(f"no complete rows of preset {args.preset!r} yet; run `gdpd grid --preset {args.preset}`")
+    selection, protocol = _analysed(args)
     written = export_aeon(selection.frame, args.path)
     print(f"wrote {len(written)} files under {args.path}/classification ({len(selection.frame)} runs: "
-          f"{selection.rule})")
+          f"{selection.rule}) and their protocol to {export_protocol(protocol, args.path)}")
 
 
 def _cmd_rerun(args: argparse.Namespace) -> int:

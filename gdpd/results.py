@@ -145,6 +145,20 @@ class Selection:
         return int(self.grid.groupby(BLOCK)["stored"].all().sum())
 
 
+def protocol_table(preset: Preset, selection: Selection) -> pd.DataFrame:
+    """What the analysed records of ``preset`` were computed under, one row per variant: the preset, the variant, the
+    protocol version the records hold (one per selection: a run's key holds its version), how the teacher's seed is
+    chosen and the teacher's learning-rate schedule (:class:`gdpd.config.TeacherConfig`), and the number of runs.
+    ``gdpd table`` prints it above its table and ``gdpd export`` writes it beside the scores."""
+    teachers = {variant: config.teacher for variant, config in preset.labelled_grid()}
+    return pd.DataFrame([
+        {"preset": preset.name, "variant": variant, "protocol": int(runs["protocol"].iloc[0]),
+         "teacher_choice": teachers[variant].choice, "teacher_lr_schedule": teachers[variant].train.lr_schedule,
+         "runs": len(runs)}
+        for variant, runs in selection.frame.groupby("variant", sort=False)
+    ], columns=["preset", "variant", "protocol", "teacher_choice", "teacher_lr_schedule", "runs"])
+
+
 def grid_frame(preset: Preset, protocol: int = PROTOCOL_VERSION) -> pd.DataFrame:
     """One row per cell of ``preset``'s grid: its store key and the fields a table groups by.
 

@@ -2,9 +2,13 @@ import json
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 
 from gdpd.cli import main
+from gdpd.config import PROTOCOL_VERSION
+from gdpd.presets import get_preset
+from gdpd.store import COMMITTED_ROOT
 
 
 def _run(capsys, *argv):
@@ -126,9 +130,11 @@ def test_grid_table_export_and_rerun(capsys, tmp_path):
     code, out, _ = _run(capsys, "table", "--preset", "smoke", "--results", results)
     assert code == 0 and "auc_prc x100" in out and "average_rank" in out
     assert "Base-KD" in out and " kd " not in out  # labels, and no bare index column
-    assert out.splitlines()[2].split()[:2] == ["method", "earliness"]
+    assert out.splitlines()[1].startswith(f"records of protocol version {PROTOCOL_VERSION}; teacher seed chosen by")
+    assert out.splitlines()[4].split()[:2] == ["method", "earliness"]
     code, out, _ = _run(capsys, "export", str(tmp_path / "aeon"), "--preset", "smoke", "--results", results)
     assert code == 0 and (tmp_path / "aeon" / "classification" / "accuracy" / "GDPD-e0.4_accuracy.csv").exists()
+    assert (tmp_path / "aeon" / "protocol.csv").exists()
     key = next((tmp_path / "results" / "runs" / "UnitTest").glob("*.json")).stem
     stored = json.loads((tmp_path / "results" / "runs" / "UnitTest" / f"{key}.json").read_text())
     code, out, _ = _run(capsys, "rerun", key, "--results", results, "--threads", "1")
@@ -143,6 +149,27 @@ def test_grid_table_export_and_rerun(capsys, tmp_path):
     path.write_text(json.dumps(tampered))
     code, out, _ = _run(capsys, "rerun", key, "--check", "--results", results)
     assert code == 1 and "differs" in out and json.loads(path.read_text()) == tampered  # --check replaces nothing
+
+
+def test_table_and_export_name_the_protocol_and_teacher_rule_of_their_runs(capsys, tmp_path):
+    """On the committed store: the header of ``gdpd table`` and the ``protocol.csv`` of ``gdpd export`` name the
+    preset, the protocol version the records hold and, per variant, how the teacher's seed was chosen."""
+    paper = get_preset("paper")
+    code, out, _ = _run(capsys, "table", "--preset", "paper", "--results", str(COMMITTED_ROOT))
+    assert code == 0
+    assert out.splitlines()[:2] == [
+        f"preset paper: {paper.description}",
+        f"records of protocol version {PROTOCOL_VERSION}; teacher seed chosen by {paper.teacher.choice}, "
+        f"{paper.teacher.train.lr_schedule} learning-rate schedule ({len(paper.grid())} runs)"]
+    choice = get_preset("teacher-choice")
+    code, out, _ = _run(capsys, "export", str(tmp_path), "--preset", "teacher-choice", "--results", str(COMMITTED_ROOT))
+    assert code == 0 and str(tmp_path / "protocol.csv") in out
+    written = pd.read_csv(tmp_path / "protocol.csv")
+    assert written["variant"].tolist() == [v.label for v in choice.variants]
+    assert (written["preset"] == "teacher-choice").all() and (written["protocol"] == PROTOCOL_VERSION).all()
+    assert written["teacher_choice"].tolist() == ["val_accuracy", "val_loss", "test_auc_prc"]
+    assert f"({written['runs'].sum()} runs: " in out  # the runs exported
+    assert all(f"{v.label}: records of protocol version {PROTOCOL_VERSION}" in out for v in choice.variants)
 
 
 def test_table_on_an_empty_store_says_what_to_run(capsys, tmp_path):
