@@ -133,7 +133,8 @@ def _follows_from_its_numbers(row) -> str:
 def test_every_ledger_verdict_follows_from_its_numbers_on_a_toy_store(tmp_path):
     from test_chapters import synthetic_store
 
-    from gdpd.findings.ledger import COLUMNS, PRESETS, WHOSE, claims_ledger, headline, ledger_markdown
+    from gdpd.findings.ledger import COLUMNS, PRESETS, WHOSE, claims_ledger
+    from gdpd.findings.ledger_page import headline, ledger_markdown
     from gdpd.store import ResultStore
 
     for preset in ("paper", "ablation-samples", "ablation-warmup"):

@@ -70,3 +70,14 @@ def test_no_module_is_long_without_a_reason_in_its_docstring():
         if lines > LONG and REASON not in (ast.get_docstring(ast.parse(source)) or ""):
             unexplained[name] = lines
     assert unexplained == {}, f"modules over {LONG} lines need a sentence starting {REASON!r} in their docstring"
+
+
+LONGEST = 400
+LOADERS = {"gdpd.physionet"}
+"""The one module allowed past :data:`LONGEST`: the PhysioNet loader reads a whole challenge format."""
+
+
+def test_no_module_but_the_physionet_loader_is_over_400_lines():
+    over = {name: n for name, path in MODULES.items()
+            if (n := len(path.read_text().splitlines())) > LONGEST and name not in LOADERS}
+    assert over == {}, f"split these modules along their seams (at most {LONGEST} lines each)"

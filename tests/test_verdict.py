@@ -1,5 +1,5 @@
 """The verdict the README and the landing page state first is the one the claims ledger computes from the book's
-store: the text between their ``verdict`` markers is what :func:`gdpd.findings.ledger.verdict_summary` writes."""
+store: the text between their ``verdict`` markers is what :func:`gdpd.findings.ledger_page.verdict_summary` writes."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from gdpd.findings.ledger import claims_ledger, open_source, verdict_summary
+from gdpd.findings.ledger import claims_ledger, open_source
+from gdpd.findings.ledger_page import verdict_summary
 from gdpd.provenance import REPO_ROOT
 from gdpd.store import ResultStore
 

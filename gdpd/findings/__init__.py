@@ -27,6 +27,7 @@ The submodules:
 - ``cost``: the cost chapter's ending: the overhead of distillation per epoch, step, memory and inference.
 - ``ledger``: the claims ledger: every claim of the paper this book can test, measured, with its verdict by the rule
   of :mod:`gdpd.claims`, and those it cannot test.
+- ``ledger_page``: the ledger as the page shows it, its headline and the verdict in three sentences.
 """
 
 from gdpd.findings.comparisons import (
@@ -40,7 +41,8 @@ from gdpd.findings.comparisons import (
 )
 from gdpd.findings.cost import cost_ending, cost_overhead
 from gdpd.findings.early import accuracy_to_tie, earliness_to_tie, early_ending, early_gaps
-from gdpd.findings.ledger import claims_ledger, headline, ledger_markdown, verdict_summary
+from gdpd.findings.ledger import claims_ledger
+from gdpd.findings.ledger_page import headline, ledger_markdown, verdict_summary
 from gdpd.findings.wording import limits, teacher_shortfall, verdict, weak_teachers, without_weak_teachers
 from gdpd.findings.zoo import zoo_ending, zoo_standing, zoo_table
 from gdpd.statistics import holm
