@@ -81,9 +81,9 @@ def build_parser(settings: bool = True) -> argparse.ArgumentParser:
     p_early = commands.add_parser(
         "early", help="score students, banks of students and aeon's early classifiers (computing what is missing)"
     )
-    p_early.add_argument("--preset", default="book", help="the preset whose students form the banks")
-    p_early.add_argument("--datasets", nargs="+", help="default: the early-classification chapter's datasets")
-    p_early.add_argument("--methods", nargs="+", help="default: base, kd, gdpd")
+    p_early.add_argument("--preset", default="paper", help="the preset whose students form the banks")
+    p_early.add_argument("--datasets", nargs="+", help="default: the preset's datasets")
+    p_early.add_argument("--methods", nargs="+", help="default: the preset's methods")
     p_early.add_argument("--seeds", nargs="+", type=int, help="default: the paper's five seeds")
     p_early.add_argument("--peers", nargs="*", default=["teaser", "probability-threshold"],
                          help="aeon early classifiers: teaser, probability-threshold (none: students only)")
@@ -240,11 +240,12 @@ def _cmd_table(args: argparse.Namespace) -> None:
 def _cmd_early(args: argparse.Namespace) -> None:
     from gdpd.config import PAPER_SEEDS
     from gdpd.early import early_frame, early_summary
-    from gdpd.presets import EARLY_DATASETS, EARLY_METHODS, get_preset
+    from gdpd.presets import get_preset
     from gdpd.store import ResultStore
 
-    frame = early_frame(get_preset(args.preset), args.datasets or list(EARLY_DATASETS),
-                        args.methods or list(EARLY_METHODS), args.seeds or list(PAPER_SEEDS),
+    preset = get_preset(args.preset)
+    frame = early_frame(preset, args.datasets or list(preset.datasets),
+                        args.methods or list(preset.methods), args.seeds or list(PAPER_SEEDS),
                         ResultStore(args.results), args.peers, args.peer_seeds, compute=not args.no_compute,
                         progress=False, device=args.device, peer_estimator=args.peer_estimator, report=_report)
     if frame.empty:

@@ -11,8 +11,8 @@ each a module of its own:
   into a bank closed by the teacher, an adaptive early classifier;
 - :mod:`gdpd.early_peers`: aeon's TEASER and ProbabilityThreshold early classifiers, fit, scored and stored.
 
-This module ties them together: the chapter's frame of every classifier on the test split (:func:`early_frame`),
-its summary (:func:`early_summary`), and the frame the chapter renders from the store (:func:`chapter_frame`).
+This module ties them together: the chapter's frame of every classifier on the test split (:func:`early_frame`;
+the chapter reads it from the store with ``compute=False``) and its summary (:func:`early_summary`).
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
-from gdpd.config import PROTOCOL_VERSION
 from gdpd.early_banks import (
     BANK_LEVELS,
     BankReference,
@@ -39,12 +38,12 @@ from gdpd.early_banks import (
 from gdpd.early_peers import PEER_LABELS, PEER_TREES, peer_record
 from gdpd.early_scores import harmonic_mean, score_early
 from gdpd.presets import Preset
-from gdpd.results import LEGACY_INDEX, method_label, select_analysis
+from gdpd.results import method_label
 from gdpd.store import ResultStore
 from gdpd.teacher_training import Report
 
 # harmonic_mean and PEER_TREES are not used here: gdpd.findings.early and the findings tests import them from here.
-__all__ = ["EARLY_COLUMNS", "PEER_TREES", "chapter_frame", "early_frame", "early_summary", "harmonic_mean"]
+__all__ = ["EARLY_COLUMNS", "PEER_TREES", "early_frame", "early_summary", "harmonic_mean"]
 
 EARLY_COLUMNS = ["dataset", "seed", "classifier", "kind", "method", "accuracy", "earliness", "harmonic_mean",
                  "threshold"]
@@ -107,8 +106,8 @@ def early_frame(
             teacher = score_early(banks[0].probas[1.0]["test"].argmax(axis=1), np.ones(len(labels)), labels)
             rows.append(_row(dataset, seed, "teacher (full series)", "teacher", "teacher", teacher.scores()))
         for name in peers if peer_seeds is None or seed in peer_seeds else ():
-            max_length = preset.config(dataset, levels[0], "base", seed).max_length
-            record = peer_record(name, dataset, seed, store, compute, max_length, peer_estimator, report)
+            record = peer_record(name, preset.config(dataset, levels[0], "base", seed), store, compute,
+                                 peer_estimator, report)
             if record is not None:
                 rows.append(_row(dataset, seed, PEER_LABELS[name], "peer", name, record["metrics"]))
     return pd.DataFrame(rows, columns=EARLY_COLUMNS)
@@ -158,29 +157,3 @@ def early_summary(frame: pd.DataFrame) -> pd.DataFrame:
     rank = [kinds.get(kind, len(kinds)) for kind in table.index.get_level_values("kind")]
     return table.assign(_rank=rank).sort_values(["_rank", "harmonic_mean"], ascending=[True, False]).drop(
         columns="_rank")
-
-
-def chapter_frame(
-    preset: Preset,
-    datasets: Sequence[str],
-    methods: Sequence[str],
-    seeds: Sequence[int],
-    store: ResultStore,
-    peers: Sequence[str] = tuple(PEER_LABELS),
-    peer_seeds: Sequence[int] | None = None,
-) -> tuple[pd.DataFrame, int]:
-    """The early-classification chapter's frame from stored results only, and the protocol version of its students.
-
-    While ``preset`` has no complete seed under the current protocol, the frame is the protocol-1 one that the last
-    protocol-1 commit computed (``legacy/early.csv`` of :data:`gdpd.results.LEGACY_INDEX`): its banks need the
-    protocol-1 teachers and validation splits, which this code does not rebuild.
-    """
-    protocol = select_analysis(store, preset).protocol
-    if protocol == PROTOCOL_VERSION:
-        return early_frame(preset, datasets, methods, seeds, store, peers, peer_seeds), protocol
-    frame = pd.read_csv(LEGACY_INDEX / "early.csv")
-    keep = frame["dataset"].isin(datasets) & frame["seed"].isin(seeds) & frame["method"].isin([*methods, *peers,
-                                                                                                 "teacher"])
-    if peer_seeds is not None:
-        keep &= (frame["kind"] != "peer") | frame["seed"].isin(peer_seeds)
-    return frame[keep].reset_index(drop=True), protocol

@@ -1,7 +1,10 @@
 """aeon's early classifiers as the students' peers: TEASER and ProbabilityThreshold, fit, scored and stored.
 
-The peers are fit on the training split and scored on the test split by aeon's own decision loop, with the scores
-of :mod:`gdpd.early_scores`; their records live in the store's ``early`` side records, keyed by their configuration.
+A peer of the students of seed ``s`` is fit on the training cases those students are fit on (the official training
+split less the validation cases drawn with ``s``, :func:`gdpd.teacher_training.split_arrays`) and scored on the
+official test split by aeon's own decision loop, with the scores of :mod:`gdpd.early_scores`. aeon's rules tune
+themselves on their training cases, so the validation cases, which choose the banks' thresholds, are left unused.
+The records live in the store's ``early`` side records, keyed by their configuration.
 """
 
 from __future__ import annotations
@@ -13,12 +16,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from gdpd.config import config_key
+from gdpd.config import PROTOCOL_VERSION, RunConfig, config_key
 from gdpd.data import load_dataset
-from gdpd.dataset import Dataset
 from gdpd.early_scores import EarlyResult, score_early
 from gdpd.provenance import provenance
 from gdpd.store import ResultStore
+from gdpd.teacher_training import split_arrays
 
 if TYPE_CHECKING:
     from aeon.classification.early_classification import BaseEarlyClassifier
@@ -30,8 +33,12 @@ PEER_ESTIMATORS = ("tsf", "default")
 PEER_TREES = 100
 
 
-def evaluate_aeon(estimator: BaseEarlyClassifier, dataset: Dataset) -> EarlyResult:
-    """Fit an aeon early classifier on the training split and score it on the test split as aeon does.
+Cases = tuple[np.ndarray, np.ndarray]
+"""Series and class codes of one split, ``(X, y)``."""
+
+
+def evaluate_aeon(estimator: BaseEarlyClassifier, train: Cases, test: Cases) -> EarlyResult:
+    """Fit an aeon early classifier on the ``(X, y)`` cases ``train`` and score it on ``test`` as aeon does.
 
     ``estimator`` is an unfitted ``aeon.classification.early_classification.BaseEarlyClassifier`` (e.g. ``TEASER``
     or ``ProbabilityThresholdEarlyClassifier``). Its ``predict`` on the full test series runs aeon's own decision
@@ -43,13 +50,14 @@ def evaluate_aeon(estimator: BaseEarlyClassifier, dataset: Dataset) -> EarlyResu
     Raises:
         ValueError: if the estimator leaves a test case undecided at the full length.
     """
-    estimator.fit(dataset.X_train, dataset.y_train)
-    _, decisions = estimator.predict(dataset.X_test)
+    estimator.fit(*train)
+    X_test, y_test = test
+    _, decisions = estimator.predict(X_test)
     if not np.all(decisions):
         raise ValueError(f"{type(estimator).__name__} left test cases undecided at the full series length")
     state = np.asarray(estimator.get_state_info())
     predictions = np.asarray(estimator.classes_)[state[:, 2]]
-    return score_early(predictions, state[:, 3] / estimator.n_timepoints_, dataset.y_test)
+    return score_early(predictions, state[:, 3] / estimator.n_timepoints_, y_test)
 
 
 def _check_peer(name: str, estimator: str) -> None:
@@ -86,37 +94,39 @@ def make_peer(name: str, seed: int, estimator: str = "tsf") -> BaseEarlyClassifi
 
 def peer_record(
     name: str,
-    dataset: str,
-    seed: int,
+    run: RunConfig,
     store: ResultStore,
     compute: bool = True,
-    max_length: int = 100,
     estimator: str = "tsf",
     report: Callable[[str], None] | None = None,
 ) -> dict[str, Any] | None:
-    """The stored score of aeon's early classifier ``name`` on ``dataset`` (fit on train, scored on test).
+    """The stored score of aeon's early classifier ``name`` beside the students of ``run``'s dataset and seed.
 
-    The series are loaded exactly as the students' (``max_length`` resampling), so earliness fractions compare.
-    Computed and stored when absent and ``compute`` is true (``report`` then receives a line before the fit and one
-    after); ``None`` when absent otherwise.
+    The series are loaded and split exactly as the students' (``run.max_length`` resampling, the validation cases of
+    ``run.val_fraction`` drawn with ``run.seed``), so the peer sees the students' training cases and earliness
+    fractions compare. Computed and stored when absent and ``compute`` is true (``report`` then receives a line
+    before the fit and one after); ``None`` when absent otherwise.
     """
     _check_peer(name, estimator)
-    config = {"classifier": name, "estimator": estimator, "dataset": dataset, "seed": seed, "max_length": max_length}
+    config = {"classifier": name, "estimator": estimator, "dataset": run.dataset, "seed": run.seed,
+              "max_length": run.max_length, "val_fraction": run.val_fraction, "protocol": PROTOCOL_VERSION}
     key = config_key(config)
-    stored = store.get_side("early", key, dataset)
+    stored = store.get_side("early", key, run.dataset)
     if stored is not None or not compute:
         return stored
     started = time.perf_counter()
+    where = f"aeon {PEER_LABELS[name]} on {run.dataset} (seed {run.seed})"
     if report is not None:
-        report(f"aeon {PEER_LABELS[name]} on {dataset} (seed {seed}): fitting on the training series")
-    result = evaluate_aeon(make_peer(name, seed, estimator), load_dataset(dataset, max_length=max_length))
+        report(f"{where}: fitting on the students' training cases")
+    arrays = split_arrays(load_dataset(run.dataset, max_length=run.max_length), run.val_fraction, run.seed)
+    result = evaluate_aeon(make_peer(name, run.seed, estimator), arrays["train"], arrays["test"])
     if report is not None:
-        report(f"aeon {PEER_LABELS[name]} on {dataset} (seed {seed}): scored in {time.perf_counter() - started:.0f} s")
+        report(f"{where}: scored in {time.perf_counter() - started:.0f} s")
     record = {
         "key": key,
         "config": config,
         "metrics": result.scores(),
         "provenance": {**provenance(torch.device("cpu")), "wall_seconds": time.perf_counter() - started},
     }
-    store.put_side("early", record, dataset)
+    store.put_side("early", record, run.dataset)
     return record

@@ -188,8 +188,6 @@ ABLATIONS: dict[str, Preset] = {
 
 UEA_DATASETS = ("BasicMotions", "JapaneseVowels")
 ARCHITECTURE_DATASETS = ("Coffee", "GunPoint", "ItalyPowerDemand", "Trace")
-EARLY_DATASETS = PAPER_DATASETS  # the early-classification chapter's banks are the paper preset's runs
-EARLY_METHODS = CORE_METHODS
 INCEPTION_TEACHER = TeacherConfig(architecture="inception", hidden=32, layers=6)
 
 BEYOND_UCR: dict[str, Preset] = {  # the book's part "Beyond univariate UCR"

@@ -53,7 +53,7 @@ LABELS: dict[str, str] = {
     "chance_auc_prc": "Chance AUC-PRC", "teacher_over_chance": "Lead over chance",
     "harmonic_mean": "Harmonic mean ×100", "bank_accuracy": "Bank accuracy ×100",
     "bank_earliness": "Bank earliness ×100", "bank_hm": "Bank harmonic mean ×100",
-    "peer_hm": "Peer harmonic mean ×100",
+    "peer_hm": "Peer harmonic mean ×100", "mean_earliness": "Earliness ×100",
     "accuracy_needed": "Accuracy to tie ×100", "earliness_needed": "Earliness to tie ×100",
     "learned_share": "Prior learned (share ×100)", "hints_ahead_share": "Hints ahead (share ×100)",
     "hint_gap": "Hint − student ×100", "best_alpha": "Best fixed α",

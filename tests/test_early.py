@@ -9,6 +9,7 @@ from aeon.classification.feature_based import SummaryClassifier
 from sklearn.ensemble import RandomForestClassifier
 
 from gdpd import early, early_peers
+from gdpd.config import PROTOCOL_VERSION
 from gdpd.data import load_dataset
 from gdpd.early import early_frame, early_summary
 from gdpd.early_banks import bank_record, evaluate_bank, student_bank
@@ -17,6 +18,7 @@ from gdpd.early_scores import DEFAULT_THRESHOLDS, choose_threshold, harmonic_mea
 from gdpd.presets import get_preset
 from gdpd.provenance import recorded_threads
 from gdpd.store import ResultStore
+from gdpd.teacher_training import split_arrays
 
 
 @pytest.mark.parametrize(
@@ -134,7 +136,7 @@ def _fast_forest() -> SummaryClassifier:
 )
 def test_evaluate_aeon_matches_aeons_own_scores(estimator):
     dataset = load_dataset("UnitTest")
-    result = evaluate_aeon(estimator, dataset)
+    result = evaluate_aeon(estimator, (dataset.X_train, dataset.y_train), (dataset.X_test, dataset.y_test))
     aeon_hm, aeon_acc, aeon_earliness = estimator.compute_harmonic_mean(estimator.get_state_info(), dataset.y_test)
     assert (result.accuracy, result.earliness) == pytest.approx((aeon_acc, aeon_earliness))
     assert result.harmonic_mean == pytest.approx(aeon_hm)
@@ -175,17 +177,31 @@ def test_bank_record_recomputes_a_record_without_probabilities_to_the_same_metri
     assert bank_record(config, store, compute=False)["probabilities"] == again["probabilities"]
 
 
-def test_peer_record_is_stored_once_and_read_back(tmp_path, fast_peers):
+def test_peer_record_fits_on_the_students_training_cases_and_is_stored_once(tmp_path, fast_peers, monkeypatch):
     store = ResultStore(tmp_path)
-    assert peer_record("probability-threshold", "UnitTest", 1, store, compute=False) is None
-    record = peer_record("probability-threshold", "UnitTest", 1, store)
+    run = get_preset("smoke").config("UnitTest", 0.4, "base", 1)
+    fitted = []
+    real = early_peers.evaluate_aeon
+
+    def evaluate_recording(estimator, train, test):
+        fitted.append(train)
+        return real(estimator, train, test)
+
+    monkeypatch.setattr(early_peers, "evaluate_aeon", evaluate_recording)
+    assert peer_record("probability-threshold", run, store, compute=False) is None
+    record = peer_record("probability-threshold", run, store)
     assert 0 < record["metrics"]["earliness"] <= 1
-    assert peer_record("probability-threshold", "UnitTest", 1, store, compute=False) == record
+    students = split_arrays(load_dataset("UnitTest"), run.val_fraction, run.seed)["train"]
+    np.testing.assert_array_equal(fitted[0][1], students[1])  # the students' training cases, not the whole split
+    assert record["config"]["val_fraction"] == run.val_fraction and record["config"]["protocol"] == PROTOCOL_VERSION
+    assert peer_record("probability-threshold", run, store, compute=False) == record
+    other_seed = get_preset("smoke").config("UnitTest", 0.4, "base", 24)
+    assert peer_record("probability-threshold", other_seed, store, compute=False) is None
     path = store.side_path("early", record["key"], "UnitTest")
     path.write_text(path.read_text()[:40])  # a partial file reads as missing
-    assert peer_record("probability-threshold", "UnitTest", 1, store, compute=False) is None
+    assert peer_record("probability-threshold", run, store, compute=False) is None
     with pytest.raises(ValueError, match="unknown early classifier"):
-        peer_record("weasel", "UnitTest", 1, store)
+        peer_record("weasel", run, store)
 
 
 @pytest.mark.slow  # trains the banks of two methods end to end
@@ -223,15 +239,6 @@ def test_early_frame_loads_each_seeds_split_once(tmp_path, fast_peers, monkeypat
                         earliness_levels=(0.5, 0.75), compute=True)
     assert set(frame["kind"]) == {"fixed", "bank", "teacher"} and frame["seed"].nunique() == 2
     assert calls == [("UnitTest", 1), ("UnitTest", 24)]  # four banks, one split per seed
-
-
-def test_chapter_frame_renders_the_protocol_1_frame_until_the_book_grid_has_a_complete_seed(tmp_path):
-    frame, protocol = early.chapter_frame(get_preset("book"), ["Coffee", "GunPoint"], ["base", "gdpd"], [1, 24],
-                                          ResultStore(tmp_path), peers=["teaser"])
-    assert protocol == 1
-    assert set(frame["dataset"]) == {"Coffee", "GunPoint"} and set(frame["seed"]) == {1, 24}
-    assert set(frame["method"]) == {"base", "gdpd", "teaser", "teacher"}
-    assert set(frame["kind"]) == {"fixed", "bank", "peer", "teacher"}
 
 
 def test_gdpd_early_says_first_what_it_will_train(tmp_path):

@@ -7,7 +7,6 @@ import pytest
 from gdpd import findings
 from gdpd.config import PROTOCOL_VERSION
 from gdpd.cost import BOOK_SHAPE
-from gdpd.early import harmonic_mean
 from gdpd.results import Selection
 
 SEEDS = (1, 2, 3, 4, 5)
@@ -193,89 +192,6 @@ def test_selection_inflation_and_the_lambda_ending():
     assert "best of 2 weights (1 and 10)" in text
 
 
-@pytest.mark.parametrize(("target", "earliness"), [(0.8, 0.2), (0.75, 0.3), (0.6, 0.5), (0.3, 0.1)])
-def test_the_accuracy_needed_ties_the_harmonic_mean_exactly(target, earliness):
-    needed = findings.accuracy_to_tie(target, earliness)
-    assert harmonic_mean(needed, earliness) == pytest.approx(target, abs=1e-12)
-
-
-@pytest.mark.parametrize(("target", "accuracy"), [(0.8, 0.8), (0.75, 0.9), (0.6, 0.7), (0.3, 1.0)])
-def test_the_earliness_needed_ties_the_harmonic_mean_exactly(target, accuracy):
-    needed = findings.earliness_to_tie(target, accuracy)
-    assert harmonic_mean(accuracy, needed) == pytest.approx(target, abs=1e-12)
-
-
-def test_the_needed_values_golden_and_out_of_reach():
-    assert findings.accuracy_to_tie(0.75, 0.3) == pytest.approx(0.525 / 0.65)
-    assert np.isnan(findings.accuracy_to_tie(0.9, 0.5))  # would need accuracy above 1
-    assert np.isnan(findings.earliness_to_tie(0.8, 0.45))  # 2a <= HM: no earliness helps
-    assert np.isnan(findings.earliness_to_tie(0.75, 0.46))  # would need earliness below 0
-
-
-def _early_frame() -> pd.DataFrame:
-    """Two datasets x two seeds: on A the GDPD bank beats the best peer, on B (and C) it does not."""
-    rows = []
-    spec = {  # dataset -> classifier -> (kind, method, accuracy, earliness) by seed
-        "A": {"GDPD bank": ("bank", "gdpd", (0.90, 0.92), (0.20, 0.22)),
-              "Base bank": ("bank", "base", (0.80, 0.80), (0.30, 0.30)),
-              "TEASER": ("peer", "teaser", (0.80, 0.82), (0.25, 0.25)),
-              "GDPD e=0.2": ("fixed", "gdpd", (0.85, 0.85), (0.2, 0.2)),
-              "teacher (full series)": ("teacher", "teacher", (0.95, 0.95), (1.0, 1.0))},
-        "B": {"GDPD bank": ("bank", "gdpd", (0.70, 0.72), (0.30, 0.30)),
-              "Base bank": ("bank", "base", (0.75, 0.75), (0.30, 0.30)),
-              "TEASER": ("peer", "teaser", (0.80, 0.82), (0.20, 0.22)),
-              "ProbabilityThreshold": ("peer", "probability-threshold", (0.80, 0.80), (0.30, 0.30)),
-              "GDPD e=0.2": ("fixed", "gdpd", (0.90, 0.90), (0.2, 0.2)),
-              "teacher (full series)": ("teacher", "teacher", (0.80, 0.80), (1.0, 1.0))},
-    }
-    for dataset, classifiers in spec.items():
-        for classifier, (kind, method, accuracy, earliness) in classifiers.items():
-            for seed, a, e in zip((1, 2), accuracy, earliness):
-                rows.append({"dataset": dataset, "seed": seed, "classifier": classifier, "kind": kind,
-                             "method": method, "accuracy": a, "earliness": e, "harmonic_mean": harmonic_mean(a, e),
-                             "threshold": None})
-    return pd.DataFrame(rows)
-
-
-def test_early_gaps_verdicts_and_the_needed_change_ties_the_peer():
-    frame = _early_frame()
-    gaps = findings.early_gaps(frame)
-    assert list(gaps["verdict"]) == ["bank above", "peer above"]
-    a, b = gaps.loc["A"], gaps.loc["B"]
-    hm = frame.groupby(["dataset", "classifier"])["harmonic_mean"].mean()
-    assert a["difference"] == pytest.approx(hm[("A", "GDPD bank")] - hm[("A", "TEASER")])
-    assert b["peer"] == "TEASER" and b["peer_hm"] == pytest.approx(hm[("B", "TEASER")])
-    assert np.isnan(a["accuracy_needed"]) and np.isnan(a["earliness_needed"])
-    assert harmonic_mean(b["accuracy_needed"], b["bank_earliness"]) == pytest.approx(b["peer_hm"])
-    assert harmonic_mean(b["bank_accuracy"], b["earliness_needed"]) == pytest.approx(b["peer_hm"])
-    assert b["accuracy_needed"] > b["bank_accuracy"] and b["earliness_needed"] < b["bank_earliness"]
-    assert b["first_level"] == pytest.approx(0.2)
-
-    text = findings.early_ending(frame, PROTOCOL_VERSION)
-    assert "above the best aeon peer's on 1 of 2 datasets (A +" in text and "below on 1 (B -" in text
-    assert "No GDPD bank beats" not in text
-    assert f"B: accuracy {b['bank_accuracy']:.3f} → {b['accuracy_needed']:.3f}" in text
-    assert "GDPD − Base +" in text or "GDPD − Base -" in text
-    assert "On 1 of 2 datasets (B) the full-series teacher" in text
-
-
-def test_early_ending_when_the_bank_loses_everywhere():
-    frame = _early_frame()
-    frame = frame[frame["dataset"] == "B"]
-    text = findings.early_ending(frame, 1)
-    assert "No GDPD bank beats the best peer on any dataset" in text
-    assert "protocol version 1" in text
-
-
-def test_early_ending_out_of_reach_wording():
-    frame = _early_frame()
-    losing = frame[frame["dataset"] == "B"].copy()
-    bank = losing["classifier"] == "GDPD bank"
-    losing.loc[bank, "accuracy"] = 0.35  # 2 * 0.35 is below the peer's harmonic mean: no earliness suffices
-    losing.loc[bank, "harmonic_mean"] = [harmonic_mean(0.35, e) for e in losing.loc[bank, "earliness"]]
-    assert "no earliness suffices at its accuracy" in findings.early_ending(losing, PROTOCOL_VERSION)
-
-
 def _cost_frame() -> pd.DataFrame:
     rows = []
     for method, epoch, step in (("base", 1.0, 0.10), ("kd", 1.1, 0.11), ("gdpd", 1.5, 0.15), ("rkd", 2.0, 0.2)):
@@ -314,7 +230,6 @@ def test_empty_selections_give_nothing_to_conclude():
     empty = _selection(_runs({("default", "gdpd"): 0.5}).iloc[0:0])
     for text in (findings.zoo_ending(empty, "auc_prc"), findings.variants_ending(empty, "auc_prc"),
                  findings.ablation_ending(empty, "auc_prc"), findings.lambda_ending(empty, pd.DataFrame(), "auc_prc"),
-                 findings.early_ending(pd.DataFrame(columns=["kind"]), PROTOCOL_VERSION),
                  findings.cost_ending(pd.DataFrame())):
         assert text.startswith("**Nothing to conclude yet.**"), text
 

@@ -5,8 +5,8 @@ Every results chapter ends with a short section rendered by one ``*_ending`` fun
 records set (their protocol version, how many datasets and seeds they cover, teachers that score below the students
 they teach). Every number in those sentences is computed here from the chapter's frame when the chapter executes;
 nothing is typed. The functions that compute return plain data (a DataFrame or a dict) and are tested on their own;
-the ``*_ending`` functions return Markdown. Scores are x100 as in the paper, except the early classifiers' accuracy,
-earliness and harmonic mean, which are fractions as in aeon.
+the ``*_ending`` functions return Markdown. Scores are x100 as in the paper, the early classifiers' accuracy,
+earliness and harmonic mean included (aeon reports them as fractions).
 
 Effects come first, with 95 % intervals from a hierarchical bootstrap (datasets, then seeds within each;
 :mod:`gdpd.statistics`). Tests are over datasets, two-sided Wilcoxon signed-rank tests on the dataset means with
@@ -23,7 +23,8 @@ The submodules:
   ablations against their default, the inflation of choosing lambda on the test split, and PhysioNet.
 - ``zoo``: the distiller zoo's ending: GDPD's place among the distillers, its effect against the best-ranked rival
   and the tests over datasets.
-- ``early``: the early-classification ending: the harmonic-mean gap to the best aeon peer and what would tie it.
+- ``early``: the early-classification verdict and ending: the harmonic-mean gap to the best aeon peer, with its
+  interval over seeds, and what would tie it.
 - ``cost``: the cost chapter's ending: the overhead of distillation per epoch, step, memory and inference.
 - ``ledger``: the claims ledger: every claim of the paper this book can test, measured, with its verdict by the rule
   of :mod:`gdpd.claims`, and those it cannot test.
