@@ -3,9 +3,11 @@
 Pairs the records of the two stores by key (the same configuration), and prints per method the
 mean difference ``other - reference`` x100 of a metric, its standard deviation, the wins and the two-sided Wilcoxon
 signed-rank p-value (``gdpd.variants.paired_differences``), then the same pooled over methods, and the devices the
-records name. ``benchmarks/stores/book_h200`` holds the book grid's seed-1 cells recomputed on an H200:
+records name. ``benchmarks/stores/book_h200`` holds book-grid cells recomputed on an H200 and
+``benchmarks/stores/book_cpu`` the CPU records of the same cells, both of protocol version 1 (the book's store holds
+version 2 only; the pairs compare devices, not protocols):
 
-    python benchmarks/device_agreement.py benchmarks/stores/book_h200 --reference data/results
+    python benchmarks/device_agreement.py benchmarks/stores/book_h200 --reference benchmarks/stores/book_cpu
 """
 
 from __future__ import annotations

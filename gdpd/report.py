@@ -21,16 +21,6 @@ from gdpd.store import ResultStore
 
 MIN_CD_ROWS = 5  # fewer complete rows than this: no critical-difference diagram
 PAPER_CSV = REPO_ROOT / "data" / "paper_reported.csv"
-LEGACY_FAULTS = (
-    ("teachers kept at their lowest validation loss over all epochs, so on tiny validation sets some sit on the "
-     "untrained plateau, at or below the students they teach"),
-    "students of the book protocol stopped before they converged (120 epochs, warm-up 60)",
-    ("a denoiser block unlike the released one (two layers, a ReLU after the residual sum; the alpha adapter "
-     "narrowing by 4, not 8)"),
-    "one validation split shared by every seed",
-    "GDPD diagnostics drawing from the training random stream",
-)
-"""What protocol 1 got wrong, named by :func:`protocol_warning` above its records."""
 
 
 def coverage(selection: Selection) -> pd.DataFrame:
@@ -155,7 +145,7 @@ def teacher_curve(frame: pd.DataFrame, metric: str = "accuracy", reference: str 
 
 
 TEACHER_SCORES = ("teacher_val_accuracy", "teacher_val_auc_prc", "teacher_auc_prc", "teacher_accuracy")
-"""A teacher's scores in a record: validation accuracy and AUC-PRC (what it was chosen on; protocol 2 and later),
+"""A teacher's scores in a record: validation accuracy and AUC-PRC (what it was chosen on),
 then test AUC-PRC and accuracy on the full series (measured once, after the choice)."""
 
 
@@ -197,7 +187,7 @@ def teachers_of(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
 def teacher_table(frame: pd.DataFrame, n_classes: dict[str, int] | None = None, metric: str | None = None
                   ) -> pd.DataFrame:
     """Per teacher (:func:`teachers_of`), the teacher beside the students it teaches: its validation accuracy and
-    AUC-PRC x100 (what it was chosen on; protocol 2 and later), its test AUC-PRC and accuracy x100, whether it is
+    AUC-PRC x100 (what it was chosen on), its test AUC-PRC and accuracy x100, whether it is
     competent (validation accuracy above the majority-class rate) and, given ``n_classes`` (by dataset), the chance
     AUC-PRC 100/K (the expected macro AUC-PRC of random scores).
 
@@ -309,29 +299,13 @@ def open_chapter(preset_name: str) -> tuple[Preset, ResultStore, Selection]:
     return preset, store, select_analysis(store, preset)
 
 
-def protocol_warning(protocol: int) -> str:
-    """Markdown: an empty string for records of the current protocol; otherwise a warning naming the old faults."""
-    if protocol == PROTOCOL_VERSION:
-        return ""
-    faults = "; ".join(LEGACY_FAULTS)
-    # HTML, not a MyST directive: the book styles it as its warning boxes, and Jupyter shows it as text, where a
-    # directive would read as a literal code fence.
-    return (f'<div class="admonition warning"><p class="admonition-title">Warning</p><p>These are records of '
-            f"<strong>protocol version {protocol}</strong>, computed before the fixes of protocol {PROTOCOL_VERSION}: "
-            f"{faults}. They are shown until this chapter's grid is recomputed; read them as the old experiment, not "
-            "as a verdict on the paper.</p></div>\n\n")
-
-
 def coverage_note(selection: Selection, preset: Preset) -> str:
     """Markdown: how much of ``preset``'s grid is stored, the protocol version of its records, which analysis rule
-    applies and which devices computed it (preceded by :func:`protocol_warning` for old records)."""
+    applies and which devices computed it."""
     grid = (f"{len(preset.datasets)} datasets, earliness {', '.join(f'{e:g}' for e in preset.earliness)}, "
             f"{len(preset.seeds)} seeds" + (f", {len(preset.variants)} settings" if len(preset.variants) > 1 else ""))
-    version = f"protocol version {selection.protocol}"
-    if selection.protocol != PROTOCOL_VERSION:
-        version += f"; of its protocol-{PROTOCOL_VERSION} grid, {selection.current_stored} cells are stored"
-    head = (protocol_warning(selection.protocol) + f"The store holds **{selection.n_stored} of the {selection.n_grid} cells** "
-            f"of the `{preset.name}` grid ({grid}; records of {version}); ")
+    head = (f"The store holds **{selection.n_stored} of the {selection.n_grid} cells** of the `{preset.name}` grid "
+            f"({grid}; records of protocol version {PROTOCOL_VERSION}); ")
     if selection.empty:
         return head + f"no complete block yet: compute them with `gdpd grid --preset {preset.name} --workers 2`."
     return head + (f"the analysis uses the rule *{selection.rule}* ({selection.n_complete_blocks} complete "

@@ -19,26 +19,21 @@ method) is chosen by the best seed-mean *validation* AUC-PRC; the released proto
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from gdpd.config import PROTOCOL_VERSION, DistillationSettings, RunConfig, field_default
+from gdpd.config import DistillationSettings, RunConfig, field_default
 from gdpd.methods import METHODS
 from gdpd.presets import Preset
-from gdpd.provenance import REPO_ROOT
 from gdpd.store import ResultStore
 
 DEFAULT_WEIGHT = field_default(DistillationSettings, "weight")
 """The lambda a table gives a run that has none (Base) or that kept the default, so that runs group by weight."""
 CELL = ["dataset", "earliness", "method"]
 BLOCK = ["dataset", "earliness", "seed"]
-LEGACY_INDEX = REPO_ROOT / "data" / "results" / "legacy"
-"""Per preset, the grid of its protocol-1 records (``<preset>.csv``: variant, dataset, earliness, method, weight, seed,
-key), written by the last commit of protocol 1 (f9afa2c); a chapter whose grid has no complete seed under the
-current protocol renders these, under :func:`gdpd.report.protocol_warning`."""
 
 
 def method_order(methods: Iterable[str]) -> list[str]:
@@ -117,15 +112,14 @@ class Selection:
 
     ``frame`` holds one row per analysed record (weights already selected on validation); ``rule`` is
     ``"complete seeds"``, ``"complete blocks"`` or ``"none"`` (nothing analysable yet); ``grid`` is the preset's grid,
-    one row per cell with a boolean ``stored`` column; ``protocol`` the version of every analysed record.
+    one row per cell with a boolean ``stored`` column. Every record is of the current protocol version: the grid's
+    keys hold it.
     """
 
     frame: pd.DataFrame
     rule: str
     complete_seeds: tuple[int, ...]
     grid: pd.DataFrame
-    protocol: int = PROTOCOL_VERSION
-    current_stored: int | None = None  # with old records: the current protocol's cells already stored
 
     @property
     def empty(self) -> bool:
@@ -159,15 +153,8 @@ def protocol_table(preset: Preset, selection: Selection) -> pd.DataFrame:
     ], columns=["preset", "variant", "protocol", "teacher_choice", "teacher_lr_schedule", "runs"])
 
 
-def grid_frame(preset: Preset, protocol: int = PROTOCOL_VERSION) -> pd.DataFrame:
-    """One row per cell of ``preset``'s grid: its store key and the fields a table groups by.
-
-    ``protocol=1``: the cells of the preset's protocol-1 grid that were computed, from :data:`LEGACY_INDEX`.
-    """
-    if protocol != PROTOCOL_VERSION:
-        path = LEGACY_INDEX / f"{preset.name}.csv"
-        columns = ["key", "dataset", "earliness", "method", "seed", "weight", "variant"]
-        return pd.read_csv(path)[columns] if path.exists() else pd.DataFrame(columns=columns)
+def grid_frame(preset: Preset) -> pd.DataFrame:
+    """One row per cell of ``preset``'s grid: its store key and the fields a table groups by."""
     return pd.DataFrame([
         {"key": c.key(), "dataset": c.dataset, "earliness": c.earliness, "method": c.method, "seed": c.seed,
          "weight": getattr(c.method_config, "weight", DEFAULT_WEIGHT), "variant": variant}
@@ -175,23 +162,14 @@ def grid_frame(preset: Preset, protocol: int = PROTOCOL_VERSION) -> pd.DataFrame
     ])
 
 
-def select_analysis(store: ResultStore, preset: Preset, select_by: str = "val_auc_prc",
-                    protocol: int | None = None) -> Selection:
+def select_analysis(store: ResultStore, preset: Preset, select_by: str = "val_auc_prc") -> Selection:
     """The stored records of ``preset`` that the chapters analyse (module docstring: complete seeds, else blocks).
 
     Where the preset has several distillation weights, each cell keeps the weight with the best seed-mean
     ``select_by``: the validation AUC-PRC by default; ``"auc_prc"`` selects on the test split as the released script
     does, to measure how much that inflates the means.
-
-    ``protocol=None`` analyses the current protocol's records once one seed of the grid is complete, and until then
-    the preset's protocol-1 records where :data:`LEGACY_INDEX` lists them (never a mix of the two).
     """
-    if protocol is None:
-        current = select_analysis(store, preset, select_by, PROTOCOL_VERSION)
-        if current.rule == "complete seeds" or not (LEGACY_INDEX / f"{preset.name}.csv").exists():
-            return current
-        return replace(select_analysis(store, preset, select_by, 1), current_stored=current.n_stored)
-    grid = grid_frame(preset, protocol)
+    grid = grid_frame(preset)
     records = records_frame(store, keys=grid["key"])
     if not records.empty:
         records = records.merge(grid[["key", "variant"]], on="key")
@@ -199,7 +177,7 @@ def select_analysis(store: ResultStore, preset: Preset, select_by: str = "val_au
     seed_done = grid.groupby("seed")["stored"].all()
     complete_seeds = tuple(int(s) for s in preset.seeds if seed_done.get(s, False))
     if records.empty:
-        return Selection(records, "none", (), grid, protocol)
+        return Selection(records, "none", (), grid)
     if complete_seeds:
         rule, keep = "complete seeds", records["seed"].isin(complete_seeds)
     else:
@@ -207,9 +185,9 @@ def select_analysis(store: ResultStore, preset: Preset, select_by: str = "val_au
         rule, keep = "complete blocks", records.set_index(BLOCK).index.isin(blocks[blocks].index)
     kept = records[np.asarray(keep)]
     if kept.empty:
-        return Selection(kept, "none", (), grid, protocol)
+        return Selection(kept, "none", (), grid)
     chosen = select_weights(kept, select_by)
     order = {label: i for i, (label, _) in enumerate(preset.variants)}  # tables list settings in the preset's order
     chosen = chosen.sort_values(["variant", *BLOCK, "method"], key=lambda c: c.map(order) if c.name == "variant" else c,
                                 kind="stable")
-    return Selection(chosen.reset_index(drop=True), rule, complete_seeds, grid, protocol)
+    return Selection(chosen.reset_index(drop=True), rule, complete_seeds, grid)

@@ -44,8 +44,8 @@ from gdpd.provenance import REPO_ROOT
 
 COMMITTED_ROOT = REPO_ROOT / "data" / "results"
 USER_ROOT = REPO_ROOT / "data" / "user-results"
-# What a store's folder may hold: the layout above, and the legacy index of protocol-1 records (gdpd.report).
-STORE_ENTRIES = frozenset({"runs", "teachers", "models", "early", "cost", "legacy"})
+# What a store's folder may hold: the layout above.
+STORE_ENTRIES = frozenset({"runs", "teachers", "models", "early", "cost"})
 TEACHER_FILES = (".pt", ".json")
 CHOOSE_A_FOLDER = "name a writable store or a new folder with --results DIR or GDPD_RESULTS"
 RECORD_FIELDS = ("key", "config", "metrics", "training", "provenance")

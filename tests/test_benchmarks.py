@@ -11,7 +11,8 @@ from gdpd.provenance import REPO_ROOT
 @pytest.mark.slow
 def test_device_agreement_pairs_the_committed_gpu_records_with_the_cpu_ones():
     done = subprocess.run(
-        [sys.executable, "benchmarks/device_agreement.py", "benchmarks/stores/book_h200"],
+        [sys.executable, "benchmarks/device_agreement.py", "benchmarks/stores/book_h200", "--reference",
+         "benchmarks/stores/book_cpu"],
         cwd=REPO_ROOT, capture_output=True, text=True, check=True,
     )
     assert "other: 163 records; devices {'cuda:NVIDIA H200': 163}" in done.stdout

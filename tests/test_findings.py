@@ -5,22 +5,19 @@ import pandas as pd
 import pytest
 
 from gdpd import findings
-from gdpd.config import PROTOCOL_VERSION
 from gdpd.cost import BOOK_SHAPE
 from gdpd.results import Selection
 
 SEEDS = (1, 2, 3, 4, 5)
 
 
-def _selection(frame: pd.DataFrame, protocol: int = PROTOCOL_VERSION, stored: int | None = None,
-               rule: str = "complete seeds") -> Selection:
+def _selection(frame: pd.DataFrame, stored: int | None = None, rule: str = "complete seeds") -> Selection:
     """A selection of every row of ``frame``, its grid the frame's own cells (plus ``stored`` - len missing ones)."""
     grid = frame[["key", "dataset", "earliness", "method", "seed", "weight", "variant"]].assign(stored=True)
     if stored is not None and stored < len(grid):
         grid["stored"] = np.arange(len(grid)) < stored
     seeds = tuple(sorted(frame["seed"].unique())) if not frame.empty else ()
-    return Selection(frame, rule if not frame.empty else "none", seeds, grid, protocol,
-                     0 if protocol != PROTOCOL_VERSION else None)
+    return Selection(frame, rule if not frame.empty else "none", seeds, grid)
 
 
 def _runs(values: dict[tuple[str, str], float], datasets=("D1", "D2"), earliness=(0.2,), step: float = 0.001,
@@ -234,12 +231,11 @@ def test_empty_selections_give_nothing_to_conclude():
         assert text.startswith("**Nothing to conclude yet.**"), text
 
 
-def test_limits_name_the_protocol_the_partial_grid_and_weak_teachers():
+def test_limits_name_the_partial_grid_and_weak_teachers():
     frame = _runs({("default", "base"): 0.5, ("default", "gdpd"): 0.5}, teacher=0.95)
     frame.loc[frame["dataset"] == "D2", "teacher_auc_prc"] = 0.3  # below its students (about 60)
-    selection = _selection(frame, protocol=1, stored=len(frame) - 5, rule="complete blocks")
+    selection = _selection(frame, stored=len(frame) - 5, rule="complete blocks")
     text = " ".join(findings.limits(selection, "auc_prc"))
-    assert "protocol version 1" in text
     assert f"({len(frame) - 5} of {len(frame)} cells)" in text
     assert "1 of 2 teachers are weak (D2;" in text and "30.00 on the full series against 60.20" in text
     one_seed = _selection(frame[frame["seed"] == 1])

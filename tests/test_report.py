@@ -7,9 +7,8 @@ import pandas as pd
 import pytest
 
 from gdpd import report, results
-from gdpd.config import PROTOCOL_VERSION, config_key
-from gdpd.presets import ABLATIONS, get_preset
-from gdpd.store import COMMITTED_ROOT, ResultStore
+from gdpd.presets import get_preset
+from gdpd.store import ResultStore
 
 METHODS = ("base", "kd", "fitnets", "gdpd")
 
@@ -234,45 +233,6 @@ def test_coverage_note_names_the_counts_and_the_rule(tmp_path, preset):
     note = report.coverage_note(results.select_analysis(store, preset), preset)
     assert "**16 of the 32 cells**" in note and "*complete seeds*" in note and "4 complete" in note
     assert "16 runs on cpu:" in note
-
-
-@pytest.mark.slow
-def test_every_stored_record_reads():
-    """Records of every protocol version read from their stored dicts: protocol 1 cannot be rerun, but renders."""
-    files = list((COMMITTED_ROOT / "runs").glob("*/*.json"))
-    frame = results.records_frame(ResultStore(COMMITTED_ROOT))
-    assert len(frame) == len(files) > 0
-    assert set(frame["protocol"]) <= {1, PROTOCOL_VERSION}
-
-
-@pytest.mark.slow
-def test_the_recomputed_chapters_render_only_current_records():
-    """Issue 17: the version-1 records of the zoo, the ablations and the architectures left the store; any block
-    these chapters show is of the current protocol."""
-    store = ResultStore(COMMITTED_ROOT)
-    for name in ("zoo", *ABLATIONS, "architectures"):
-        selection = results.select_analysis(store, get_preset(name))
-        assert selection.protocol == PROTOCOL_VERSION, name
-        assert not (results.LEGACY_INDEX / f"{name}.csv").exists(), name
-
-
-def test_a_listed_preset_renders_its_old_records_until_a_seed_completes(tmp_path, monkeypatch, preset):
-    """Never a mix: the protocol-1 index wins over complete blocks, and a complete seed wins over the index."""
-    store = ResultStore(tmp_path / "store")
-    old = replace(preset, seeds=(1,))
-    old_record = fake_record(old, "GunPoint", 0.4, "base", 1, np.random.default_rng(0))
-    old_record["config"].pop("protocol")
-    old_record["key"] = config_key(old_record["config"])
-    store.put(old_record)
-    index = tmp_path / "legacy"
-    index.mkdir()
-    pd.DataFrame([{"variant": "default", "dataset": "GunPoint", "earliness": 0.4, "method": "base", "weight": 1.0,
-                   "seed": 1, "key": old_record["key"]}]).to_csv(index / f"{old.name}.csv", index=False)
-    monkeypatch.setattr(results, "LEGACY_INDEX", index)
-    fill(store, old, [("GunPoint", 0.4, m, 1) for m in METHODS])
-    assert results.select_analysis(store, old).protocol == 1
-    fill(store, old, all_cells(old, (1,)))
-    assert results.select_analysis(store, old).protocol == PROTOCOL_VERSION
 
 
 def test_teacher_table_sets_each_teacher_beside_the_students_it_teaches():

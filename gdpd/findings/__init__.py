@@ -2,10 +2,10 @@
 
 Every results chapter ends with a short section rendered by one ``*_ending`` function of this package: the findings
 (ranks, paired differences, the harmonic-mean gap of the early classifiers, cost ratios) and the limits that the same
-records set (their protocol version, how many datasets and seeds they cover, teachers that score below the students
-they teach). Every number in those sentences is computed here from the chapter's frame when the chapter executes;
-nothing is typed. The functions that compute return plain data (a DataFrame or a dict) and are tested on their own;
-the ``*_ending`` functions return Markdown. Scores are x100 as in the paper, the early classifiers' accuracy,
+records set (how many datasets and seeds they cover, teachers that score below the students they teach). Every
+number in those sentences is computed here from the chapter's frame when the chapter executes; nothing is typed.
+The functions that compute return plain data (a DataFrame or a dict) and are tested on their own; the ``*_ending``
+functions return Markdown. Scores are x100 as in the paper, the early classifiers' accuracy,
 earliness and harmonic mean included (aeon reports them as fractions).
 
 Effects come first, with 95 % intervals from a hierarchical bootstrap (datasets, then seeds within each;

@@ -1,6 +1,6 @@
 """How an ending words what it finds and what it cannot: a paired difference's verdict and its runs (at the level
 and with Holm's correction of :mod:`gdpd.statistics`), numbers and names in prose, the two bullet lists of an ending,
-and the limits of a selection (its protocol version, its size, teachers below the students they teach)."""
+and the limits of a selection (its size, teachers below the students they teach)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gdpd.config import PROTOCOL_VERSION
 from gdpd.report import teacher_score, teacher_table, teachers_of
 from gdpd.results import Selection
 from gdpd.statistics import ALPHA
@@ -106,29 +105,18 @@ def without_weak_teachers(frame: pd.DataFrame, metric: str) -> tuple[list[str], 
     return below, frame.drop(index=[i for name in below for i in groups[name].index])
 
 
-def protocol_limit(protocol: int, current_stored: int | None) -> list[str]:
-    """The warning that records of an old protocol version carry, as a one-sentence list; empty for the current."""
-    if protocol == PROTOCOL_VERSION:
-        return []
-    stored = (f"; {current_stored} cells of this chapter's protocol-{PROTOCOL_VERSION} grid are stored so far"
-              if current_stored is not None else "")
-    return [(f"These are records of protocol version {protocol}, with the faults the warning at the top names"
-             f"{stored}. Nothing here is a verdict on the paper.")]
-
-
 def limits(selection: Selection, metric: str, tested: bool = True) -> list[str]:
-    """What a selection's records cannot show, one sentence each, with the numbers that say so: an old protocol,
-    how many datasets and seeds, a grid stored in part, paired tests over runs that are not independent
-    (``tested``), and teachers below the students they teach (:func:`teacher_shortfall`)."""
+    """What a selection's records cannot show, one sentence each, with the numbers that say so: how many datasets and
+    seeds, a grid stored in part, paired tests over runs that are not independent (``tested``), and teachers below
+    the students they teach (:func:`teacher_shortfall`)."""
     frame = selection.frame
-    sentences = protocol_limit(selection.protocol, selection.current_stored)
     n_datasets, n_seeds = frame["dataset"].nunique(), frame["seed"].nunique()
     size = f"The analysed runs cover {count(n_datasets, 'dataset')} and {count(n_seeds, 'seed')} ({len(frame)} runs)"
     if selection.rule == "complete blocks":
         size += (f": the complete blocks of a grid stored in part ({selection.n_stored} of {selection.n_grid} "
                  "cells)")
     size += "." + (" With one seed the seed-to-seed spread is unknown." if n_seeds == 1 else "")
-    sentences.append(size)
+    sentences = [size]
     if tested:
         sentences.append(
             "The paired tests count runs, (dataset, seed) pairs, but the seeds of one dataset share its data and its "
