@@ -62,8 +62,9 @@ def baseline_effects(frame: pd.DataFrame, metric: str, method: str = "gdpd") -> 
 
 
 def variants_ending(selection: Selection, metric: str, method: str = "gdpd") -> str:
-    """Markdown: per variant and earliness, ``method`` against Base and Base-KD on matched runs and the best method
-    there; how many of them ``method`` leads and loses; which differences are significant; and the limits of the records."""
+    """Markdown: per variant and earliness, ``method`` against Base and Base-KD on matched runs and the best
+    method there; how many of them ``method`` leads and loses; which differences are significant; and the limits of
+    the records."""
     effects = baseline_effects(selection.frame, metric, method) if not selection.empty else pd.DataFrame()
     if effects.empty:
         return nothing_to_conclude(f"no complete block of the grid holds {method_label(method)} "
