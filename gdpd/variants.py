@@ -1,8 +1,9 @@
 """Comparing the variants of one preset: the ablation chapters and the chapters beyond univariate UCR.
 
-A *variant* is one named configuration of a preset (``Preset.variants``, e.g. ``alpha = 0.5`` or ``LSTM3-100 -> LSTM2-32``);
-the ablation presets call the book's own setting ``default``. Every table here reads the frame of a
-:func:`gdpd.results.select_analysis` selection, so it only ever averages complete rows. Scores are x100 as in the paper.
+A *variant* is one named configuration of a preset (``Preset.variants``, e.g. ``alpha = 0.5`` or
+``LSTM3-100 -> LSTM2-32``); the ablation presets call the book's own configuration ``default``. Every table here reads
+the frame of a :func:`gdpd.results.select_analysis` selection, so it only ever averages complete rows. Scores are x100
+as in the paper.
 """
 
 from __future__ import annotations
@@ -136,7 +137,7 @@ def plot_variant_cells(frame: pd.DataFrame, metric: str) -> Any:
     several = cells["earliness"].nunique() > 1  # seaborn cannot dodge a single hue level
     figure, axis = plt.subplots(figsize=(7.0, 3.6))
     state = np.random.get_state()
-    np.random.seed(0)  # seaborn jitters the points with NumPy's global generator: a fixed seed keeps figures byte-stable
+    np.random.seed(0)  # seaborn jitters the points with NumPy's global generator: a fixed seed keeps figures stable
     sns.stripplot(data=cells, x="variant", y=metric, hue="earliness", dodge=several, alpha=0.45, ax=axis,
                   legend=False, palette="tab10")
     np.random.set_state(state)

@@ -21,7 +21,8 @@ NOTHING_COMPLETE = "no complete results yet"
 
 
 def show_means(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
-    """Show the section *Mean score per setting* (one row per variant) and return its table (:func:`gdpd.variants.variant_means`).
+    """Show the section *Mean score per setting* (one row per variant) and return its table
+    (:func:`gdpd.variants.variant_means`).
 
     Shown in order, in the book's style (:func:`gdpd.style.table`): the mean over datasets of the seed-mean
     ``metric`` x100 per variant, earliness and method; the mean ± standard deviation over seeds

@@ -21,7 +21,8 @@ from gdpd.presets import PRESETS, Variant, get_preset
 # Every stored record is addressed by its key, so keys change only on purpose. The paper, budget-probe and smoke keys
 # are those of the commit that introduced the configuration layer, computed by the code before it (5f1ee4e); the
 # presets that train with the book's student budget (gdpd.presets.BOOK_STUDENT) got new keys when the budget probe
-# chose it (250 epochs, warm-up 125, no early stopping), and the ablations' when their datasets were narrowed. Grids are pinned by a digest of their ``label:key`` lines.
+# chose it (250 epochs, warm-up 125, no early stopping), and the ablations' when their datasets were narrowed. Grids
+# are pinned by a digest of their ``label:key`` lines.
 GRID_DIGESTS = {
     "smoke": "c713018f12e3f5a2", "book": "f9c59590a24fecda", "zoo": "bad4f4d6b0a951c9",
     "paper": "f1a61d1bd2de3eb2", "budget-probe": "b463924b0041a643", "ablation-alpha": "385e9dcc882d0e62",
