@@ -83,7 +83,7 @@ def variants_ending(selection: Selection, metric: str, method: str = "gdpd") -> 
     shows.append(
         f"{label} has the best mean in {led} of {len(blocks)} settings; its mean paired difference is negative "
         + " and ".join(f"against {ref} in {n}" for ref, n in below.items()) + " of them.")
-    shows.append(_significance(effects, lambda r: f"against {r.reference} in {r.variant} at e = {r.earliness:g}",
+    shows.append(_significance(effects, lambda r: f"{r.variant} at e = {r.earliness:g} against {r.reference}",
                                f"{label} against a baseline"))
     kept = effects[effects["p_holm"] < ALPHA]
     conclusion = (f"{label} is not reliably better than Base or Base-KD in these settings: it has the best mean in "
