@@ -184,8 +184,8 @@ def teachers_of(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
     return dict(sorted(groups.items()))
 
 
-def teacher_table(frame: pd.DataFrame, n_classes: dict[str, int] | None = None, metric: str | None = None
-                  ) -> pd.DataFrame:
+def teacher_table(frame: pd.DataFrame, n_classes: dict[str, int] | None = None, metric: str | None = None,
+                  base_earliness: float | None = None) -> pd.DataFrame:
     """Per teacher (:func:`teachers_of`), the teacher beside the students it teaches: its validation accuracy and
     AUC-PRC x100 (what it was chosen on), its test AUC-PRC and accuracy x100, whether it is
     competent (validation accuracy above the majority-class rate) and, given ``n_classes`` (by dataset), the chance
@@ -193,7 +193,9 @@ def teacher_table(frame: pd.DataFrame, n_classes: dict[str, int] | None = None, 
 
     Given ``metric``, also the mean test score x100 of the analysed students it teaches, ``students_<score>``, and
     whether the teacher is ``weak`` on that score (:func:`gdpd.teachers.weak`; :func:`teacher_score`: ``metric``,
-    else accuracy): below its students, it knows less than they do on prefixes.
+    else accuracy): below its students, it knows less than they do on prefixes. Given ``base_earliness`` too, the
+    seed-mean test score x100 of the Base student at that earliness, ``base_<score>``: the student without a
+    teacher, on the longest prefix, that distillation has to improve on (missing where no such run is analysed).
     """
     from gdpd.teachers import weak
 
@@ -210,10 +212,26 @@ def teacher_table(frame: pd.DataFrame, n_classes: dict[str, int] | None = None, 
         if score is not None:
             row[f"students_{score}"] = 100 * part[score].mean()
             row["weak"] = bool(weak(row[f"teacher_{score}"], row[f"students_{score}"]))
+            if base_earliness is not None:
+                base = part[(part["method"] == "base") & np.isclose(part["earliness"], base_earliness)]
+                row[f"base_{score}"] = 100 * base[score].mean() if len(base) else np.nan
         rows[name] = row
     table = pd.DataFrame.from_dict(rows, orient="index")
     table.index.name = "teacher"
     return table
+
+
+def mark_released(table: pd.DataFrame, released: tuple[str, ...]) -> pd.DataFrame:
+    """``table`` with every row whose index names a dataset in ``released`` (the released loader's list,
+    :data:`gdpd.presets.PAPER_DATASETS`), or begins with one and a space, marked ``"<name> †"``
+    (:data:`gdpd.style.RELEASED_MARK`)."""
+    from gdpd.style import RELEASED_MARK
+
+    def marked(name: Any) -> Any:
+        named = isinstance(name, str) and any(name == d or name.startswith(f"{d} ") for d in released)
+        return f"{name} {RELEASED_MARK}" if named else name
+
+    return table.rename(index=marked)
 
 
 def dataset_classes(datasets: list[str]) -> dict[str, int]:

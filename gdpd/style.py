@@ -49,7 +49,8 @@ LABELS: dict[str, str] = {
     "teacher_val_accuracy": "Validation accuracy", "teacher_val_auc_prc": "Validation AUC-PRC",
     "teacher_auc_prc": "Test AUC-PRC", "teacher_accuracy": "Test accuracy",
     "teacher_roc_auc": "Test ROC-AUC", "students_auc_prc": "Students' AUC-PRC",
-    "students_accuracy": "Students' accuracy", "teacher_lead": "Lead over students",
+    "students_accuracy": "Students' accuracy", "base_auc_prc": "Base student's AUC-PRC",
+    "base_accuracy": "Base student's accuracy", "teacher_lead": "Lead over students",
     "chance_auc_prc": "Chance AUC-PRC", "teacher_over_chance": "Lead over chance",
     "harmonic_mean": "Harmonic mean ×100", "bank_accuracy": "Bank accuracy ×100",
     "bank_earliness": "Bank earliness ×100", "bank_hm": "Bank harmonic mean ×100",
@@ -87,6 +88,9 @@ LABELS: dict[str, str] = {
 """Human labels of the column names that tables use; a name not listed is shown with its underscores as spaces. The
 teacher's columns (:func:`gdpd.report.teacher_table`) are named without the teacher and the scale: their table's
 caption (:data:`TEACHER_CAPTION`) gives both."""
+RELEASED_MARK = "†"
+"""Marks a dataset the released code's loader accepts (:func:`gdpd.report.mark_released`)."""
+RELEASED_NOTE = f"{RELEASED_MARK}: one of the six datasets the released code's loader accepts"
 TEACHER_CAPTION = ("Per teacher, scores ×100: what it was chosen on (validation), its test scores on the full series, "
                    "and the mean test score of the students it teaches on prefixes")
 

@@ -180,6 +180,32 @@ def test_main_results_chapter_table_equals_the_aggregation_of_the_store(tmp_path
 
 
 @pytest.mark.slow
+def test_main_results_on_ten_datasets_mark_the_released_six_and_give_their_table_alone(tmp_path, monkeypatch):
+    import pandas as pd
+
+    from gdpd.presets import PAPER_DATASETS
+
+    store = synthetic_store(tmp_path / "results", "paper-released-teacher")
+    monkeypatch.setenv("GDPD_RESULTS", str(tmp_path / "results"))
+    out = tmp_path / "04_main_results.ipynb"
+    papermill.execute_notebook(str(NOTEBOOKS / "04_main_results.ipynb"), str(out), kernel_name="python3",
+                               parameters={"preset": "paper-released-teacher"}, cwd=str(NOTEBOOKS),
+                               progress_bar=False, log_output=False)
+    assert "analysed runs: 800" in checked_output(out)
+    cells = json.loads(out.read_text())["cells"]
+    html = "".join("".join(o["data"]["text/html"]) for c in cells for o in c.get("outputs", [])
+                   if "text/html" in o.get("data", {}))
+    assert "Table 1 over 10 datasets" in html and "Table 1 over the released loader's datasets alone" in html
+    assert all(f"{d} †" in html for d in PAPER_DATASETS) and "ACSF1 †" not in html and "ACSF1" in html
+    six = [text for text in markdown_outputs(out) if text.startswith("**On the released loader's six datasets")]
+    assert len(six) == 1 and "(480 runs)" in six[0]
+    # The teacher table sets the Base student at e = 0.8 beside each teacher: its seed mean x100.
+    rows = pd.DataFrame([{**r["config"], **r["metrics"]} for r in store.records()])
+    base = rows[(rows["method"] == "base") & (rows["earliness"] == 0.8)].groupby("dataset")["auc_prc"].mean()
+    assert "Base student's AUC-PRC" in html and f"{100 * base['ACSF1']:.2f}" in html
+
+
+@pytest.mark.slow
 def test_the_claims_ledger_page_counts_the_verdicts_of_its_table(tmp_path, monkeypatch):
     for preset in ("paper", "ablation-samples", "ablation-warmup"):
         synthetic_store(tmp_path / "results", preset)

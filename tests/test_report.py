@@ -263,3 +263,27 @@ def test_teacher_table_sets_each_teacher_beside_the_students_it_teaches():
     keyless = report.teacher_table(frame.drop(columns="teacher_key"), metric="auc_prc")
     assert sorted(keyless.index) == sorted(table.index)
     assert report.teacher_table(frame.iloc[:0]).empty
+
+
+def test_teacher_table_sets_the_base_student_at_one_earliness_beside_the_teacher():
+    """Golden values: ``base_<score>`` is the seed mean of the Base runs at the asked earliness alone (neither another
+    method nor another earliness), missing for a teacher without such a run."""
+    frame = pd.DataFrame({
+        "dataset": ["A", "A", "A", "A", "B"],
+        "method": ["base", "base", "base", "kd", "kd"],
+        "earliness": [0.8, 0.8, 0.2, 0.8, 0.8],
+        "teacher_key": ["t1", "t1", "t1", "t1", "t2"],
+        "teacher_val_accuracy": [1.0] * 5, "teacher_auc_prc": [0.9] * 5, "teacher_accuracy": [0.8] * 5,
+        "auc_prc": [0.6, 0.7, 0.1, 0.95, 0.5],
+    })
+    table = report.teacher_table(frame, metric="auc_prc", base_earliness=0.8)
+    assert table.loc["A", "base_auc_prc"] == pytest.approx(65)
+    assert np.isnan(table.loc["B", "base_auc_prc"])
+    assert "base_auc_prc" not in report.teacher_table(frame, metric="auc_prc")
+
+
+def test_mark_released_marks_the_released_datasets_and_their_teachers_only():
+    table = pd.DataFrame({"x": [1, 2, 3, 4]}, index=["GunPoint", "GunPoint (cnn)", "GunPointAgeSpan", "ACSF1"])
+    marked = report.mark_released(table, ("GunPoint",))
+    assert list(marked.index) == ["GunPoint †", "GunPoint (cnn) †", "GunPointAgeSpan", "ACSF1"]
+    assert marked["x"].tolist() == [1, 2, 3, 4]
