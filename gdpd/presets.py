@@ -247,6 +247,22 @@ PAPER = Preset(
     method_settings={"hinton": True},
 )
 """The paper's Table 1 protocol as first computed: the released students distilled from the book's teacher."""
+PAPER_RELEASED_TEACHER = replace(
+    PAPER,
+    name="paper-released-teacher",
+    description=(
+        "Table 1 on every offline dataset with the released teacher: the paper preset's students, the teacher "
+        "trained as released (per-batch schedule, lowest validation cross-entropy, patience 150) and its seed "
+        "chosen on validation"
+    ),
+    teacher=PAPER_TEACHER,
+    datasets=OFFLINE_DATASETS,
+)
+"""Table 1 with the teacher trained as the released code trains it, on every offline dataset."""
+WORKING_PRIOR_UPDATES = 128
+"""Prior updates per warm-up batch of GDPD with a prior that learns (preset ``paper-working-prior``): what
+:func:`gdpd.prior_fit.working_prior_updates` chooses from the committed runs of preset ``prior-check`` (a test
+recomputes it), fixed before any run of the arm existed."""
 
 PRESETS: dict[str, Preset] = {
     "smoke": Preset(
@@ -292,16 +308,18 @@ PRESETS: dict[str, Preset] = {
         seeds=PAPER_SEEDS,
     ),
     "paper": PAPER,
-    "paper-released-teacher": replace(
-        PAPER,
-        name="paper-released-teacher",
+    "paper-released-teacher": PAPER_RELEASED_TEACHER,
+    "paper-working-prior": replace(
+        PAPER_RELEASED_TEACHER,
+        name="paper-working-prior",
         description=(
-            "Table 1 on every offline dataset with the released teacher: the paper preset's students, the teacher "
-            "trained as released (per-batch schedule, lowest validation cross-entropy, patience 150) and its seed "
-            "chosen on validation"
+            f"GDPD with a prior that learns: the paper-released-teacher preset's GDPD with {WORKING_PRIOR_UPDATES} "
+            "prior updates per warm-up batch (the prior-check's rule), at earliness 0.2 and 0.8, beside that "
+            "preset's runs of the same cells"
         ),
-        teacher=PAPER_TEACHER,
-        datasets=OFFLINE_DATASETS,
+        earliness=(0.2, 0.8),
+        methods=("gdpd",),
+        method_settings={"hinton": True, "prior_updates": WORKING_PRIOR_UPDATES},
     ),
     "prior-check": Preset(
         name="prior-check",

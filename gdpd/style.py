@@ -58,6 +58,9 @@ LABELS: dict[str, str] = {
     "accuracy_needed": "Accuracy to tie ×100", "earliness_needed": "Earliness to tie ×100",
     "learned_share": "Prior learned (share ×100)", "hints_ahead_share": "Hints ahead (share ×100)",
     "hint_gap": "Hint − student ×100", "best_alpha": "Best fixed α",
+    "clearly_learned_share": "Prior clearly learned (share ×100)", "diffusion_end": "L_diff at warm-up end",
+    "hint_accuracy": "Hint accuracy ×100",
+    "gdpd-working-prior": "GDPD, prior that learns",
     # tests
     "p_wilcoxon": "p (Wilcoxon)", "p_holm": "p (Holm)", "p_value": "p", "p": "p", "p_chi2": "p (χ²)",
     "p_iman_davenport": "p (Iman–Davenport)", "smallest_p": "Smallest p", "chi2": "Friedman χ²",
@@ -97,7 +100,7 @@ TEACHER_CAPTION = ("Per teacher, scores ×100: what it was chosen on (validation
 METHOD_COLOURS: dict[str, str] = {
     "base": "#7f7f7f", "kd": "#1f77b4", "fitnets": "#2ca02c", "gdpd": "#d62728", "rkd": "#ff7f0e",
     "attention": "#9467bd", "dkd": "#8c564b", "dt2w": "#e377c2", "vid": "#bcbd22", "pkt": "#17becf",
-    "tekap": "#393b79", "ttm": "#637939", "teacher": "#000000", "teaser": "#525252",
+    "tekap": "#393b79", "ttm": "#637939", "teacher": "#000000", "gdpd-working-prior": "#ff9896", "teaser": "#525252",
     "probability-threshold": "#a8a8a8",
 }
 """One colour per method (and for the teacher and aeon's early classifiers), the same in every figure."""

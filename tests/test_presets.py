@@ -43,3 +43,25 @@ def test_schedule_datasets_follow_the_rule_among_the_book_datasets_with_more_tha
     assert sorted(several) == ["ACSF1", "Covid3Month_disc", "OSULeaf", "Trace"]
     assert sorted(_rule(several)) == sorted(SCHEDULE_DATASETS)
     assert get_preset("ablation-schedule").datasets == SCHEDULE_DATASETS
+
+
+def test_the_working_prior_arm_runs_the_prior_check_rule_and_differs_from_released_gdpd_in_it_alone():
+    """The arm's prior updates are what the rule chooses from the committed warm-up-only runs (which read the
+    denoising loss on the training split, never a test score); every arm cell is the reference preset's GDPD cell
+    with that setting added, under the same teacher."""
+    from dataclasses import replace
+
+    from gdpd.presets import WORKING_PRIOR_UPDATES
+    from gdpd.prior_fit import prior_fit, working_prior_updates
+
+    check_preset = get_preset("prior-check")
+    check = prior_fit(ResultStore(), check_preset)
+    assert len(check) == len(list(check_preset.labelled_grid())), "a prior-check run is missing from the store"
+    assert working_prior_updates(check) == WORKING_PRIOR_UPDATES
+    arm, reference = get_preset("paper-working-prior"), get_preset("paper-released-teacher")
+    assert set(arm.datasets) == set(reference.datasets) and set(arm.earliness) <= set(reference.earliness)
+    for _, config in arm.labelled_grid():
+        released = reference.config(config.dataset, config.earliness, "gdpd", config.seed)
+        assert config.teacher_run.key() == released.teacher_run.key()
+        assert config.method_config.prior_updates == WORKING_PRIOR_UPDATES
+        assert replace(config, method_config=released.method_config) == released
