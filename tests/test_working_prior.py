@@ -97,3 +97,23 @@ def test_mechanism_ending_reads_the_numbers(tmp_path):
     assert "2 datasets" in text and "earliness 0.4 only" in text
     empty = mechanism_ending(pd.DataFrame(), frame.iloc[:0], 4, 0, 100)
     assert empty.startswith("**Nothing to conclude yet.**") and "0 of the arm's 100 cells" in empty
+
+
+def test_the_ledger_row_is_untestable_until_a_block_holds_the_arm_then_reads_its_margin_over_base_kd(tmp_path):
+    from gdpd.findings.ledger import Source, mechanism_row
+    from gdpd.prior_fit import prior_fit
+    from gdpd.results import select_analysis
+
+    def source(store, preset):
+        return Source(preset, select_analysis(store, preset), prior_fit(store, preset))
+
+    store = ResultStore(tmp_path)
+    for config in REFERENCE.grid():
+        store.put(_record(config, 0.5))
+    empty = mechanism_row(store, source(store, ARM), source(store, REFERENCE), n_resamples=200)
+    assert empty["kind"] == "untestable" and "0 of the arm's 4 cells stored" in empty["caveat"]
+    _fill(store, {1: 0.7, 24: 0.65})
+    row = mechanism_row(store, source(store, ARM), source(store, REFERENCE), n_resamples=200)
+    assert row["kind"] == "effect" and row["estimate"] == pytest.approx(7.5)  # the arm 67.5 against Base-KD 60
+    assert row["target"] == pytest.approx(row["paper"]) and row["n_datasets"] == 2
+    assert "prior clearly learned in 4 of 4 arm runs (released GDPD: 0 of 4)" in row["detail"]

@@ -299,16 +299,17 @@ def mechanism_row(store: ResultStore, arm: Source, released: Source, metric: str
     """The paper's account of its margin (Sec. 3: hints sampled near the teacher's feature manifold by a diffusion
     prior that learned it), tested where the prior does learn: the working-prior arm (:mod:`gdpd.working_prior`)
     minus Base-KD on the same blocks, pooled over the arm's earliness levels, held to the paper's GDPD − Base-KD
-    margin over the same levels."""
+    margin over the same levels; untestable until one (dataset, earliness, seed) block holds the arm and its
+    rivals."""
     frame = working_prior.comparison_frame(store, arm.preset, released.preset)
     quantity = (f"GDPD with a prior that learns − Base-KD, {METRIC_LABELS.get(metric, metric)} ×100, pooled over "
                 f"e = {', '.join(f'{e:g}' for e in arm.preset.earliness)}")
     where = "Sec. 3 (the prior's role)"
     claim = "With a diffusion prior that learns, GDPD reaches its margin over Base-KD"
-    if frame.empty:
-        return _row("Mechanism", claim, where, "paper", quantity, "points", "effect", "04_main_results",
-                    detail=f"no block holds the arm and its rivals yet ({arm.selection.n_stored} of the arm's "
-                           f"{arm.selection.n_grid} cells stored)")
+    if frame.empty:  # not testable until a block holds the arm and its rivals
+        return _row("Mechanism", claim, where, "paper", "—", "—", "untestable", "04_main_results",
+                    caveat=f"no (dataset, earliness, seed) block holds the arm and its rivals yet "
+                           f"({arm.selection.n_stored} of the arm's {arm.selection.n_grid} cells stored)")
     effects = working_prior.arm_margins(frame, read_paper(), metric, n_resamples, seed)
     pooled = effects[effects["earliness"] == POOLED].set_index("rival")
     census = working_prior.prior_census(store, frame, arm.preset, released.preset)
