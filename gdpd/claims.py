@@ -21,6 +21,7 @@ from gdpd.report import cell_means
 from gdpd.results import BLOCK, method_label
 from gdpd.statistics import (ALPHA, N_RESAMPLES, SEED, bootstrap_mean, datasets_needed, friedman, nemenyi_cd,
                              smallest_wilcoxon_p, wilcoxon_holm)
+from gdpd.teachers import AGREEMENT_LEVEL, released_agreement, seed_means
 from gdpd.variants import paired_differences
 
 RIVALS = ("base", "kd", "fitnets")
@@ -251,3 +252,25 @@ def released_comparison(frame: pd.DataFrame, released: pd.DataFrame, dataset: st
     table = pd.DataFrame(rows).set_index(["method", "seeds"])
     table.columns = pd.MultiIndex.from_tuples(table.columns)
     return table
+
+
+def released_agreement_note(frame: pd.DataFrame, released: pd.DataFrame, dataset: str = "GunPoint",
+                            earliness: float = 0.4) -> str:
+    """Whether each method's seed mean of test AUC-PRC on (``dataset``, ``earliness``) agrees with the released code's
+    multi-seed mean within seed noise: Welch's two-sided t-test on the two seed summaries at
+    :data:`gdpd.teachers.AGREEMENT_LEVEL` (:func:`gdpd.teachers.released_agreement`), or why it cannot be told."""
+    ours = frame[(frame["dataset"] == dataset) & (frame["earliness"] == earliness)]
+    if ours.empty:
+        return f"{dataset} at earliness {earliness:g} is not among the analysed runs."
+    runs = ours.assign(teacher="ours", **{column: 100 * ours[column] for column in ("auc_prc", "accuracy", "fidelity")})
+    means = seed_means(runs)
+    if means["seeds"].min() < 2:
+        return (f"**Within seed noise?** Not yet told: {dataset} at earliness {earliness:g} has "
+                f"{int(means['seeds'].min())} analysed seed, and a seed mean's noise needs two.")
+    agreement = released_agreement(means, released, dataset).set_index("method")
+    parts = [f"{method_label(m)} {row.difference:+.2f} (p = {row.p:.2g}: {'within' if row.agrees else 'beyond'} it)"
+             for m, row in agreement.iterrows()]
+    seeds, theirs = int(means["seeds"].min()), int(agreement["released_seeds"].min())
+    return (f"**Within seed noise?** Our seed mean minus the released code's, AUC-PRC ×100, {seeds} seeds against "
+            f"its {theirs} (Welch's t-test; within seed noise where p ≥ {AGREEMENT_LEVEL:g}, which with so few seeds "
+            "lets large gaps through as well): " + "; ".join(parts) + ".")
