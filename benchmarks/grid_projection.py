@@ -6,6 +6,9 @@ dataset and method, else the dataset's median Base run scaled by the method's me
 where both are stored, else the dataset's Base alone (the method's overhead then unknown, ``~`` in the output). The
 stored seconds were measured with as many workers as the grids ran (two single-threaded workers on this CPU), so the
 projection is in core-hours of such a worker. Early stopping, if a preset has it, makes the projection an upper bound.
+A GDPD cell with more prior updates per warm-up batch than its method's stored runs (``GDPDSettings.prior_updates``)
+costs its warm-up epochs at the rate of stored warm-up-only runs (preset ``prior-check``) with as many updates on the
+same dataset, and its other epochs at the method's rate.
 
     python benchmarks/grid_projection.py zoo ablation-alpha --results data/results
 """
@@ -16,19 +19,49 @@ import argparse
 from collections import defaultdict
 from statistics import median
 
-from gdpd.config import PROTOCOL_VERSION
+from gdpd.config import PROTOCOL_VERSION, RunConfig
+from gdpd.methods import config_from_dict
 from gdpd.presets import get_preset
 from gdpd.store import ResultStore
 
 
-def seconds_per_epoch(store: ResultStore) -> dict[tuple[str, str], float]:
-    """Median seconds per epoch of the stored current-protocol runs, per (dataset, method)."""
+def current_runs(store: ResultStore) -> list[tuple[RunConfig, float]]:
+    """Each stored current-protocol run's configuration and measured seconds per epoch."""
+    return [(config_from_dict(record["config"]), record["training"]["seconds_per_epoch"])
+            for record in store.records() if record["config"].get("protocol") == PROTOCOL_VERSION]
+
+
+def warmup_only(config: RunConfig) -> bool:
+    """A GDPD run that stops one epoch after its warm-up (the preset ``prior-check``): it times the warm-up alone."""
+    return config.method == "gdpd" and config.train.epochs == config.train.warmup_epochs + 1
+
+
+def seconds_per_epoch(runs: list[tuple[RunConfig, float]]) -> dict[tuple[str, str], float]:
+    """Median seconds per epoch of whole runs, per (dataset, method)."""
     seen: dict[tuple[str, str], list[float]] = defaultdict(list)
-    for record in store.records():
-        config = record["config"]
-        if config.get("protocol") == PROTOCOL_VERSION:
-            seen[config["dataset"], config["method"]].append(record["training"]["seconds_per_epoch"])
+    for config, rate in runs:
+        if not warmup_only(config):
+            seen[config.dataset, config.method].append(rate)
     return {cell: median(values) for cell, values in seen.items()}
+
+
+def warmup_rates(runs: list[tuple[RunConfig, float]]) -> dict[tuple[str, int], float]:
+    """Median seconds per epoch of the warm-up-only GDPD runs, per (dataset, prior updates per batch)."""
+    seen: dict[tuple[str, int], list[float]] = defaultdict(list)
+    for config, rate in runs:
+        if warmup_only(config):
+            seen[config.dataset, config.method_config.prior_updates].append(rate)
+    return {cell: median(values) for cell, values in seen.items()}
+
+
+def cell_seconds(config: RunConfig, rate: float, warmup: dict[tuple[str, int], float]) -> float:
+    """A cell's projected seconds: its epochs at ``rate``, but a GDPD warm-up with a measured warm-up rate for its
+    prior updates (:func:`warmup_rates`) at that rate."""
+    updates = getattr(config.method_config, "prior_updates", None)
+    measured = warmup.get((config.dataset, updates)) if config.method == "gdpd" else None
+    if measured is None or warmup_only(config):
+        return rate * config.train.epochs
+    return measured * config.train.warmup_epochs + rate * (config.train.epochs - config.train.warmup_epochs)
 
 
 def method_ratios(rates: dict[tuple[str, str], float]) -> dict[str, float]:
@@ -46,7 +79,8 @@ def main() -> None:
     parser.add_argument("--results", default="data/results")
     args = parser.parse_args()
     store = ResultStore(args.results)
-    rates = seconds_per_epoch(store)
+    runs = current_runs(store)
+    rates, warmup = seconds_per_epoch(runs), warmup_rates(runs)
     ratios = method_ratios(rates)
     for name in args.presets:
         preset = get_preset(name)
@@ -67,7 +101,7 @@ def main() -> None:
                 rate = base * ratios.get(config.method, 1.0)
                 if config.method not in ratios:
                     unknown.add(f"~{config.method}")
-            hours[config.dataset] += rate * config.train.epochs / 3600
+            hours[config.dataset] += cell_seconds(config, rate, warmup) / 3600
         per_dataset = ", ".join(f"{d} {h:.1f}" for d, h in sorted(hours.items(), key=lambda item: -item[1]))
         print(f"{name}: {len(stored)} cells stored, {spent:.1f} core-hours spent; "
               f"{len(missing)} of {len(grid)} cells missing, {sum(hours.values()):.1f} core-hours "
