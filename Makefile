@@ -47,9 +47,9 @@ test: setup
 test-fast: setup
 	$(BIN)/python -m pytest -q -m "not slow" tests
 
-# Presets whose grids `make results` completes (e.g. RESULT_PRESETS="paper book zoo"), and the store it fills: the
-# book's, named explicitly, since every command that names no store writes the user store instead.
-RESULT_PRESETS ?= paper
+# Presets whose grids `make results` completes (e.g. RESULT_PRESETS="paper-released-teacher book zoo"), and the store
+# it fills: the book's, named explicitly, since every command that names no store writes the user store instead.
+RESULT_PRESETS ?= paper-released-teacher
 RESULTS ?= data/results
 
 # Compute whatever the presets' grids lack in $(RESULTS) (resumable: stored cells are skipped).

@@ -212,7 +212,8 @@ def test_the_claims_ledger_page_counts_the_verdicts_of_its_table(tmp_path, monke
     monkeypatch.setenv("GDPD_RESULTS", str(tmp_path / "results"))
     out = tmp_path / "00_claims_ledger.ipynb"
     papermill.execute_notebook(str(NOTEBOOKS / "00_claims_ledger.ipynb"), str(out), kernel_name="python3",
-                               parameters={"zoo": "paper"}, cwd=str(NOTEBOOKS), progress_bar=False, log_output=False)
+                               parameters={"zoo": "paper", "table1": "paper"}, cwd=str(NOTEBOOKS), progress_bar=False,
+                               log_output=False)
     printed = checked_output(out).splitlines()
     verdicts = [line for line in printed[1:] if line.strip()]
     pages = markdown_outputs(out)

@@ -4,15 +4,16 @@ give by the rule the ledger page states."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.stats import wilcoxon
+from scipy.stats import ttest_ind_from_stats, wilcoxon
 
 from gdpd.claims import (FAILS, HOLDS, UNKNOWN, control_tests, friedman_tests, margins, paired_tests, read_released,
-                         released_comparison, verdict)
+                         released_agreement_note, released_comparison, verdict)
 from gdpd.report import read_paper
 
 METHODS = ("base", "kd", "fitnets", "gdpd")
@@ -110,6 +111,23 @@ def test_released_comparison_averages_our_seeds_where_all_are_stored():
     assert np.isnan(table.loc[("Base", "1 24 300"), ("auc_prc", "ours")])  # seed 300 not stored
 
 
+
+def test_released_agreement_note_tells_seed_noise_from_a_gap_and_waits_for_two_seeds():
+    released = read_released()  # GunPoint e = 0.4, three seeds: Base 85.80 ± 1.77, GDPD 83.85 ± 1.88 (x100)
+    rows = [{"dataset": "GunPoint", "earliness": 0.4, "seed": seed, "method": method, "auc_prc": score / 100,
+             "accuracy": 0.7, "fidelity": 0.6}
+            for seed, shift in ((1, -1.0), (24, 1.0))
+            for method, score in (("base", 85.80 + shift), ("kd", 84.14 + shift), ("fitnets", 86.61 + shift),
+                                  ("gdpd", 70.0 + shift))]
+    note = released_agreement_note(pd.DataFrame(rows), released)
+    # Base: ours 85.80 against 85.80, a zero difference; GDPD: 70.00 against 83.85, 13.85 points below
+    assert "2 seeds against its 3" in note and "Base +0.00 (p = 1: within it)" in note
+    p = ttest_ind_from_stats(70.0, np.sqrt(2), 2, 83.85, 1.88, 3, equal_var=False).pvalue
+    assert f"GDPD -13.85 (p = {p:.2g}: beyond it)" in note and p < 0.05
+    one_seed = released_agreement_note(pd.DataFrame(rows[:4]), released)
+    assert one_seed.startswith("**Within seed noise?** Not yet told") and "1 analysed seed" in one_seed
+    assert "not among the analysed runs" in released_agreement_note(pd.DataFrame(rows).assign(earliness=0.8), released)
+
 def _follows_from_its_numbers(row) -> str:
     """The verdict of a ledger row by the rule as the ledger page words it (gdpd.claims.RULE), restated here."""
     if row.kind == "untestable" or row.n_datasets < 6:  # a two-sided exact Wilcoxon test needs 6 datasets for 0.05
@@ -133,13 +151,13 @@ def _follows_from_its_numbers(row) -> str:
 def test_every_ledger_verdict_follows_from_its_numbers_on_a_toy_store(tmp_path):
     from test_chapters import synthetic_store
 
-    from gdpd.findings.ledger import COLUMNS, PRESETS, WHOSE, claims_ledger
-    from gdpd.findings.ledger_page import headline, ledger_markdown
+    from gdpd.findings.ledger import COLUMNS, PRESETS, WHOSE, claims_ledger, open_source
+    from gdpd.findings.ledger_page import headline, ledger_markdown, verdict_summary
     from gdpd.store import ResultStore
 
     for preset in ("paper", "ablation-samples", "ablation-warmup"):
         synthetic_store(tmp_path, preset)
-    ledger = claims_ledger(ResultStore(tmp_path), {**PRESETS, "zoo": "paper"}, n_resamples=500)
+    ledger = claims_ledger(ResultStore(tmp_path), {**PRESETS, "zoo": "paper", "table1": "paper"}, n_resamples=500)
     assert list(ledger.columns) == COLUMNS and ledger["id"].is_unique
     assert set(ledger["whose"]) == set(WHOSE) and set(ledger["verdict"]) <= {HOLDS, FAILS, UNKNOWN}
     for row in ledger.itertuples():
@@ -154,3 +172,9 @@ def test_every_ledger_verdict_follows_from_its_numbers_on_a_toy_store(tmp_path):
     assert sum(line.startswith("| ") and "{doc}" in line for line in page.splitlines()) == len(ledger)
     tested = ledger[(ledger["whose"] == "paper") & (ledger["kind"] != "untestable")]
     assert f"that this book can test ({len(tested)}), **{(tested['verdict'] == HOLDS).sum()} hold" in headline(ledger)
+    source = open_source(ResultStore(tmp_path), "paper")
+    summary = verdict_summary(ledger, source)
+    assert "under the paper's own protocol, with this book's teacher, GDPD" in summary
+    assert f"can test ({len(tested)}), {(tested['verdict'] == HOLDS).sum()} hold" in summary and "seeds" not in summary
+    planned = source._replace(preset=replace(source.preset, seeds=(*source.preset.seeds, 7)))
+    assert "the runs hold 5 of the 6 seeds the grid plans" in verdict_summary(ledger, planned)

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from gdpd.findings.ledger import claims_ledger, open_source
+from gdpd.findings.ledger import PRESETS, claims_ledger, open_source
 from gdpd.findings.ledger_page import verdict_summary
 from gdpd.provenance import REPO_ROOT
 from gdpd.store import ResultStore
@@ -26,7 +26,7 @@ def stated(path) -> str:
 @pytest.mark.slow
 def test_the_readme_and_the_landing_page_state_the_verdict_the_ledger_computes():
     store = ResultStore(REPO_ROOT / "data" / "results")
-    computed = verdict_summary(claims_ledger(store), open_source(store, "paper"))
+    computed = verdict_summary(claims_ledger(store), open_source(store, PRESETS["table1"]))
     for page in PAGES:
         assert stated(page) == computed, (
             f"{page.name} states another verdict than the store's; replace the text between its markers with:\n"

@@ -75,23 +75,33 @@ _REACHES = {HOLDS: "reaches the paper's margin over Base", FAILS: "falls short o
 def verdict_summary(ledger: pd.DataFrame, table1: Source, metric: str = "auc_prc",
                     subject: str = "the paper's claims") -> str:
     """The verdict in three plain sentences, computed from ``ledger`` and the runs of Table 1's preset
-    (``table1``): GDPD against Base with its interval beside the paper's margin, the count of verdicts, and what
-    tempers them (datasets that are not the paper's, datasets too few for a test to decide, a prior that did not
-    learn). ``subject`` names the rows counted (e.g. ``"Table 1's statements"`` for :func:`table1_rows` alone). What
-    the landing page, the README and the top of the main results say first."""
+    (``table1``): GDPD against Base with its interval beside the paper's margin (naming the teacher), the count of
+    verdicts, and what tempers them (datasets that are not the paper's, seeds not yet computed, datasets too few for
+    a test to decide, a prior that did not learn). ``subject`` names the rows counted (e.g. ``"Table 1's
+    statements"`` for :func:`table1_rows` alone). What the landing page, the README and the top of the main results
+    say first."""
     base = ledger.set_index("id").loc[f"T1 GDPD − {method_label('base')}"]
     paper = ledger[(ledger["whose"] == "paper") & (ledger["kind"] != "untestable")]
     counts = paper["verdict"].value_counts()
     frame = table1.selection.frame
     n_datasets = frame["dataset"].nunique()
     label = METRIC_LABELS.get(metric, metric)
-    first = (f"On the {n_datasets} offline UCR datasets this book runs under the paper's own protocol, GDPD "
-             f"{_REACHES[base.verdict]}: pooled over earliness, GDPD's mean {label} minus Base's is "
+    teacher = ("the teacher trained as the released code trains it" if table1.preset.teacher.choice != "val_accuracy"
+               else "this book's teacher")
+    first = (f"On the {n_datasets} offline UCR datasets this book runs under the paper's own protocol, with {teacher}, "
+             f"GDPD {_REACHES[base.verdict]}: pooled over earliness, GDPD's mean {label} minus Base's is "
              f"{base.estimate:+.2f} points (95 % interval {base.low:+.2f} to {base.high:+.2f}), where the paper "
              f"reports {base.paper:+.2f}.")
     second = (f"Of {subject} that this book can test ({len(paper)}), {counts.get(HOLDS, 0)} hold, "
               f"{counts.get(FAILS, 0)} do not hold and {counts.get(UNKNOWN, 0)} cannot be told with these data.")
     tempers = [f"these are not the paper's {PAPER_DATASETS} datasets, which it does not name"]
+    selection, planned = table1.selection, len(table1.preset.seeds)
+    if selection.rule == "complete seeds" and len(selection.complete_seeds) < planned:
+        tempers.append(f"the runs hold {len(selection.complete_seeds)} of the {planned} seeds the grid plans (the "
+                       "others are not computed yet)")
+    elif selection.rule == "complete blocks":
+        tempers.append(f"the runs are the complete (dataset, earliness, seed) blocks of a grid still being computed "
+                       f"({selection.n_stored} of {selection.n_grid} cells stored)")
     tests = wilcoxon_holm(dataset_scores(frame, metric)[POOLED], "gdpd")
     smallest = min(1.0, len(tests) * float(tests["smallest_p"].min()))
     if smallest >= 0.05:
