@@ -162,7 +162,7 @@ def test_main_results_chapter_table_equals_the_aggregation_of_the_store(tmp_path
     effect = pooled.groupby("dataset").mean().mean()
     assert any(line.split()[:3] == ["gdpd", "base", f"{effect:.2f}"] for line in printed.splitlines())
     # The summary at the top counts the same verdicts as the claim-by-claim table at the end.
-    counted = re.compile(r"can test \((\d+)\), (?:\*\*)?(\d+) hold, (\d+) do not hold and (\d+) cannot be told")
+    counted = re.compile(r"can test \((\d+)\), (?:\*\*)?(\d+) holds?, (\d+) do(?:es)? not hold and (\d+) cannot be told")
     glance = [text for text in markdown_outputs(out) if text.startswith("**The verdict.**")]
     verdict = [text for text in markdown_outputs(out) if text.startswith("Of Table 1's statements")]
     assert len(glance) == len(verdict) == 1
@@ -221,7 +221,8 @@ def test_the_claims_ledger_page_counts_the_verdicts_of_its_table(tmp_path, monke
     table = next(text for text in pages if text.startswith("**The paper's claims**"))
     assert sum(line.startswith("| ") and "{doc}" in line for line in table.splitlines()) == len(verdicts)
     paper = table.split("**This book's checks**")[0]
-    counts = re.search(r"can test \((\d+)\), \*\*(\d+) hold, (\d+) do not hold and (\d+) cannot", headline).groups()
+    counts = re.search(r"can test \((\d+)\), \*\*(\d+) holds?, (\d+) do(?:es)? not hold and (\d+) cannot",
+                       headline).groups()
     rows = [paper.count(f"| **{v}** |") for v in ("holds", "does not hold", "cannot tell with these data")]
     assert rows == [int(c) for c in counts[1:]] and sum(rows) == int(counts[0])
 

@@ -171,10 +171,11 @@ def test_every_ledger_verdict_follows_from_its_numbers_on_a_toy_store(tmp_path):
     page = ledger_markdown(ledger)
     assert sum(line.startswith("| ") and "{doc}" in line for line in page.splitlines()) == len(ledger)
     tested = ledger[(ledger["whose"] == "paper") & (ledger["kind"] != "untestable")]
-    assert f"that this book can test ({len(tested)}), **{(tested['verdict'] == HOLDS).sum()} hold" in headline(ledger)
+    holds = (tested["verdict"] == HOLDS).sum()
+    assert f"that this book can test ({len(tested)}), **{holds} hold{'s' if holds == 1 else ''}," in headline(ledger)
     source = open_source(ResultStore(tmp_path), "paper")
     summary = verdict_summary(ledger, source)
     assert "under the paper's own protocol, with this book's teacher, GDPD" in summary
-    assert f"can test ({len(tested)}), {(tested['verdict'] == HOLDS).sum()} hold" in summary and "seeds" not in summary
+    assert f"can test ({len(tested)}), {holds} hold{'s' if holds == 1 else ''}," in summary and "seeds" not in summary
     planned = source._replace(preset=replace(source.preset, seeds=(*source.preset.seeds, 7)))
     assert "the runs hold 5 of the 6 seeds the grid plans" in verdict_summary(ledger, planned)

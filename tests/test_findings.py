@@ -251,3 +251,14 @@ def test_ordinals():
 
     assert [ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 102)] == [
         "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "102nd"]
+
+
+def test_the_verdict_tally_agrees_in_number():
+    import pandas as pd
+
+    from gdpd.claims import FAILS, HOLDS, UNKNOWN
+    from gdpd.findings.ledger_page import _tally
+
+    one = pd.Series({HOLDS: 1, FAILS: 1, UNKNOWN: 1})
+    assert _tally(one) == "1 holds, 1 does not hold and 1 cannot be told with these data"
+    assert _tally(pd.Series({FAILS: 9})) == "0 hold, 9 do not hold and 0 cannot be told with these data"

@@ -56,14 +56,20 @@ def ledger_markdown(ledger: pd.DataFrame) -> str:
     return "\n".join(out)
 
 
+def _tally(counts: pd.Series) -> str:
+    """The verdicts counted in words: "1 holds, 9 do not hold and 6 cannot be told with these data"."""
+    holds, fails, unknown = (int(counts.get(verdict, 0)) for verdict in (HOLDS, FAILS, UNKNOWN))
+    return (f"{holds} {'holds' if holds == 1 else 'hold'}, {fails} {'does' if fails == 1 else 'do'} not hold and "
+            f"{unknown} cannot be told with these data")
+
+
 def headline(ledger: pd.DataFrame, subject: str = "the paper's claims") -> str:
     """One sentence: of the paper's claims among ``ledger``'s rows that these data can reach, how many hold, do not
     hold and cannot be told; how many it cannot test."""
     paper = ledger[ledger["whose"] == "paper"]
     tested, untested = paper[paper["kind"] != "untestable"], paper[paper["kind"] == "untestable"]
     counts = tested["verdict"].value_counts()
-    return (f"Of {subject} that this book can test ({len(tested)}), **{counts.get(HOLDS, 0)} hold, "
-            f"{counts.get(FAILS, 0)} do not hold and {counts.get(UNKNOWN, 0)} cannot be told with these data**"
+    return (f"Of {subject} that this book can test ({len(tested)}), **{_tally(counts)}**"
             + (f"; {count(len(untested), 'more claim')} it cannot test." if len(untested) else "."))
 
 
@@ -92,8 +98,7 @@ def verdict_summary(ledger: pd.DataFrame, table1: Source, metric: str = "auc_prc
              f"GDPD {_REACHES[base.verdict]}: pooled over earliness, GDPD's mean {label} minus Base's is "
              f"{base.estimate:+.2f} points (95 % interval {base.low:+.2f} to {base.high:+.2f}), where the paper "
              f"reports {base.paper:+.2f}.")
-    second = (f"Of {subject} that this book can test ({len(paper)}), {counts.get(HOLDS, 0)} hold, "
-              f"{counts.get(FAILS, 0)} do not hold and {counts.get(UNKNOWN, 0)} cannot be told with these data.")
+    second = f"Of {subject} that this book can test ({len(paper)}), {_tally(counts)}."
     tempers = [f"these are not the paper's {PAPER_DATASETS} datasets, which it does not name"]
     selection, planned = table1.selection, len(table1.preset.seeds)
     if selection.rule == "complete seeds" and len(selection.complete_seeds) < planned:
