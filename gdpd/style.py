@@ -58,7 +58,8 @@ LABELS: dict[str, str] = {
     "accuracy_needed": "Accuracy to tie ×100", "earliness_needed": "Earliness to tie ×100",
     "learned_share": "Prior learned (share ×100)", "hints_ahead_share": "Hints ahead (share ×100)",
     "hint_gap": "Hint − student ×100", "best_alpha": "Best fixed α",
-    "clearly_learned_share": "Prior clearly learned (share ×100)", "diffusion_end": "L_diff at warm-up end",
+    "clearly_learned_share": "Prior clearly learned (share ×100)", "diffusion_start": "L_diff at warm-up start",
+    "diffusion_end": "L_diff at warm-up end", "prior_steps": "Prior steps",
     "hint_accuracy": "Hint accuracy ×100",
     "gdpd-working-prior": "GDPD, prior that learns",
     # tests
