@@ -264,13 +264,14 @@ def released_agreement_note(frame: pd.DataFrame, released: pd.DataFrame, dataset
         return f"{dataset} at earliness {earliness:g} is not among the analysed runs."
     runs = ours.assign(teacher="ours", **{column: 100 * ours[column] for column in ("auc_prc", "accuracy", "fidelity")})
     means = seed_means(runs)
-    if means["seeds"].min() < 2:
-        return (f"**Within seed noise?** Not yet told: {dataset} at earliness {earliness:g} has "
-                f"{int(means['seeds'].min())} analysed seed, and a seed mean's noise needs two.")
+    seeds = int(means["seeds"].min())
+    if seeds < 2:
+        return (f"**Within seed noise?** Not yet told: {dataset} at earliness {earliness:g} has {seeds} analysed "
+                "seed, and a seed mean's noise needs two.")
     agreement = released_agreement(means, released, dataset).set_index("method")
     parts = [f"{method_label(m)} {row.difference:+.2f} (p = {row.p:.2g}: {'within' if row.agrees else 'beyond'} it)"
              for m, row in agreement.iterrows()]
-    seeds, theirs = int(means["seeds"].min()), int(agreement["released_seeds"].min())
+    theirs = int(agreement["released_seeds"].min())
     return (f"**Within seed noise?** Our seed mean minus the released code's, AUC-PRC ×100, {seeds} seeds against "
             f"its {theirs} (Welch's t-test; within seed noise where p ≥ {AGREEMENT_LEVEL:g}, which with so few seeds "
             "lets large gaps through as well): " + "; ".join(parts) + ".")

@@ -162,7 +162,8 @@ def test_main_results_chapter_table_equals_the_aggregation_of_the_store(tmp_path
     effect = pooled.groupby("dataset").mean().mean()
     assert any(line.split()[:3] == ["gdpd", "base", f"{effect:.2f}"] for line in printed.splitlines())
     # The summary at the top counts the same verdicts as the claim-by-claim table at the end.
-    counted = re.compile(r"can test \((\d+)\), (?:\*\*)?(\d+) holds?, (\d+) do(?:es)? not hold and (\d+) cannot be told")
+    counted = re.compile(r"can test \((\d+)\), (?:\*\*)?(\d+) holds?, (\d+) do(?:es)? not hold and (\d+) cannot "
+                         r"be told")
     glance = [text for text in markdown_outputs(out) if text.startswith("**The verdict.**")]
     verdict = [text for text in markdown_outputs(out) if text.startswith("Of Table 1's statements")]
     assert len(glance) == len(verdict) == 1

@@ -39,7 +39,8 @@ PAPER_COST = 0.24
 """Seconds per training epoch that GDPD adds to Base in the paper's reply on wall-clock cost: the paper's number."""
 PAPER_ZOO_CSV = PAPER_CSV.with_name("paper_reported_zoo.csv")
 PRESETS = {"table1": "paper-released-teacher", "zoo": "zoo", "samples": "ablation-samples",
-           "warmup": "ablation-warmup", "physionet": "physionet", "mechanism": working_prior.ARM, "released": working_prior.REFERENCE}
+           "warmup": "ablation-warmup", "physionet": "physionet", "mechanism": working_prior.ARM,
+           "released": working_prior.REFERENCE}
 """The presets whose runs the ledger reads, by the part of the paper they test."""
 METRIC_LABELS = {"auc_prc": "AUC-PRC", "accuracy": "accuracy", "roc_auc": "ROC-AUC", "fidelity": "fidelity"}
 COLUMNS = ["id", "claim", "where", "whose", "quantity", "unit", "kind", "better", "null", "estimate", "low", "high",
