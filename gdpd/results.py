@@ -19,7 +19,7 @@ method) is chosen by the best seed-mean *validation* AUC-PRC; the released proto
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -191,3 +191,17 @@ def select_analysis(store: ResultStore, preset: Preset, select_by: str = "val_au
     chosen = chosen.sort_values(["variant", *BLOCK, "method"], key=lambda c: c.map(order) if c.name == "variant" else c,
                                 kind="stable")
     return Selection(chosen.reset_index(drop=True), rule, complete_seeds, grid)
+
+
+def select_cell(store: ResultStore, preset: Preset, dataset: str, earliness: float) -> Selection:
+    """:func:`select_analysis` on one (``dataset``, ``earliness``) cell of ``preset``'s grid: every seed whose block
+    there is complete, whether or not the rest of that seed's grid is stored. A cell computed ahead of its grid (the
+    one the released code's reference run covers) is then compared on all its seeds, where Table 1 waits for whole
+    seeds."""
+    if dataset not in preset.datasets or earliness not in preset.earliness:
+        raise ValueError(
+            f"preset {preset.name!r} has no cell ({dataset}, earliness {earliness:g}): its datasets are "
+            f"{', '.join(preset.datasets)} and its earliness levels {', '.join(f'{e:g}' for e in preset.earliness)}; "
+            "name one of them"
+        )
+    return select_analysis(store, replace(preset, datasets=(dataset,), earliness=(earliness,)))

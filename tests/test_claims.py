@@ -179,3 +179,11 @@ def test_every_ledger_verdict_follows_from_its_numbers_on_a_toy_store(tmp_path):
     assert f"can test ({len(tested)}), {holds} hold{'s' if holds == 1 else ''}," in summary and "seeds" not in summary
     planned = source._replace(preset=replace(source.preset, seeds=(*source.preset.seeds, 7)))
     assert "the runs hold 5 of the 6 seeds the grid plans" in verdict_summary(ledger, planned)
+    assert "where the prior does learn" not in summary  # no block holds the working-prior arm in this store
+    mechanism = ledger["id"] == "Mechanism"
+    measured = ledger.copy()
+    measured.loc[mechanism, ["kind", "estimate", "low", "high", "n_datasets", "paper", "target", "verdict"]] = (
+        "effect", -1.5, -2.8, -0.1, 10, 4.42, 4.42, FAILS)
+    assert ("where the prior does learn (the ledger's mechanism row, 10 datasets and the seeds stored so far), "
+            "GDPD's margin over Base-KD is -1.50 (95 % interval -2.80 to -0.10) against the paper's +4.42, so the "
+            "margin the paper credits to its mechanism is not reached.") in verdict_summary(measured, source)

@@ -287,3 +287,18 @@ def test_mark_released_marks_the_released_datasets_and_their_teachers_only():
     marked = report.mark_released(table, ("GunPoint",))
     assert list(marked.index) == ["GunPoint †", "GunPoint (cnn) †", "GunPointAgeSpan", "ACSF1"]
     assert marked["x"].tolist() == [1, 2, 3, 4]
+
+
+def test_select_cell_takes_every_seed_complete_on_that_cell(tmp_path, preset):
+    """Seed 1 is complete; seed 24 holds only the GunPoint block at 0.4: Table 1 keeps seed 1, the cell both."""
+    store = ResultStore(tmp_path)
+    ahead = [("GunPoint", 0.4, m, 24) for m in METHODS]
+    fill(store, preset, all_cells(preset, (1,)) + ahead + [("UnitTest", 0.4, "base", 24)])
+    assert set(results.select_analysis(store, preset).frame["seed"]) == {1}
+    cell = results.select_cell(store, preset, "GunPoint", 0.4)
+    assert cell.rule == "complete seeds" and cell.complete_seeds == (1, 24)
+    assert set(map(tuple, cell.frame[["dataset", "earliness"]].drop_duplicates().to_numpy())) == {("GunPoint", 0.4)}
+    assert len(cell.frame) == 8
+    assert results.select_cell(store, preset, "UnitTest", 0.4).complete_seeds == (1,)
+    with pytest.raises(ValueError, match="has no cell .*name one of them"):
+        results.select_cell(store, preset, "Coffee", 0.4)

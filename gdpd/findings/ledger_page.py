@@ -76,6 +76,9 @@ def headline(ledger: pd.DataFrame, subject: str = "the paper's claims") -> str:
 
 _REACHES = {HOLDS: "reaches the paper's margin over Base", FAILS: "falls short of the paper's margin over Base",
             UNKNOWN: "may or may not reach the paper's margin over Base: these runs cannot tell"}
+_MECHANISM = {HOLDS: "the margin the paper credits to its mechanism is reached",
+              FAILS: "the margin the paper credits to its mechanism is not reached",
+              UNKNOWN: "whether the margin the paper credits to its mechanism is reached cannot be told yet"}
 
 
 def verdict_summary(ledger: pd.DataFrame, table1: Source, metric: str = "auc_prc",
@@ -83,9 +86,9 @@ def verdict_summary(ledger: pd.DataFrame, table1: Source, metric: str = "auc_prc
     """The verdict in three plain sentences, computed from ``ledger`` and the runs of Table 1's preset
     (``table1``): GDPD against Base with its interval beside the paper's margin (naming the teacher), the count of
     verdicts, and what tempers them (datasets that are not the paper's, seeds not yet computed, datasets too few for
-    a test to decide, a prior that did not learn). ``subject`` names the rows counted (e.g. ``"Table 1's
-    statements"`` for :func:`table1_rows` alone). What the landing page, the README and the top of the main results
-    say first."""
+    a test to decide, a prior that did not learn, and what the ledger's mechanism row measured where it does).
+    ``subject`` names the rows counted (e.g. ``"Table 1's statements"`` for :func:`table1_rows` alone). What the
+    landing page, the README and the top of the main results say first."""
     base = ledger.set_index("id").loc[f"T1 GDPD − {method_label('base')}"]
     paper = ledger[(ledger["whose"] == "paper") & (ledger["kind"] != "untestable")]
     counts = paper["verdict"].value_counts()
@@ -117,4 +120,11 @@ def verdict_summary(ledger: pd.DataFrame, table1: Source, metric: str = "auc_prc
         tempers.append(f"in {int((~prior['learned']).sum())} of {len(prior)} GDPD runs the diffusion prior had not "
                        "learned the teacher's features by the end of its warm-up, so these runs test GDPD as the "
                        "paper's schedule trains it, not with a working prior")
+    mechanism = ledger[(ledger["id"] == "Mechanism") & (ledger["kind"] != "untestable")]
+    for row in mechanism.itertuples():
+        datasets = count(int(row.n_datasets), "dataset")
+        tempers.append(f"where the prior does learn (the ledger's mechanism row, {datasets} and the seeds stored so "
+                       f"far), GDPD's margin over Base-KD is {row.estimate:+.2f} (95 % "
+                       f"interval {row.low:+.2f} to {row.high:+.2f}) against the paper's {row.paper:+.2f}, so "
+                       f"{_MECHANISM[row.verdict]}")
     return f"{first} {second} Temper this with what limits it: " + "; ".join(tempers) + "."
