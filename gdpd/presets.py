@@ -349,7 +349,7 @@ PRESETS: dict[str, Preset] = {
         teacher=PAPER_TEACHER,
         datasets=("GunPoint", "ArrowHead", "Coffee"),
         earliness=(0.4,),
-        methods=("kd", "gdpd"),
+        methods=("kd", "fitnets", "gdpd"),
         variants=(
             Variant("constant rate, best validation accuracy", {"teacher": BOOK_TEACHER}),
             Variant("released, chosen on validation", {}),

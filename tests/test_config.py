@@ -32,7 +32,7 @@ GRID_DIGESTS = {
     "ablation-lambda": "2c4b6cba37cf8903", "uea": "4d100fe38ab40c09", "physionet": "8dcdb70abe6f34e5",
     "architectures": "2b98abae7c58d4bb", "paper-released-teacher": "70d9bcf607f3cf64",
     "paper-working-prior": "43dd40618305c413",
-    "teacher-choice": "935e1e6bf05bb751", "prior-check": "48bc34e0ac8cc58a",
+    "teacher-choice": "4f801e13a4619659", "prior-check": "48bc34e0ac8cc58a",
 }
 
 
