@@ -258,7 +258,8 @@ def released_agreement_note(frame: pd.DataFrame, released: pd.DataFrame, dataset
                             earliness: float = 0.4) -> str:
     """Whether each method's seed mean of test AUC-PRC on (``dataset``, ``earliness``) agrees with the released code's
     multi-seed mean within seed noise: Welch's two-sided t-test on the two seed summaries at
-    :data:`gdpd.teachers.AGREEMENT_LEVEL` (:func:`gdpd.teachers.released_agreement`), or why it cannot be told."""
+    :data:`gdpd.teachers.AGREEMENT_LEVEL` (:func:`gdpd.teachers.released_agreement`), or why it cannot be told; where
+    a method is beyond seed noise, where the book tests whether the teacher's choice is why."""
     ours = frame[(frame["dataset"] == dataset) & (frame["earliness"] == earliness)]
     if ours.empty:
         return f"{dataset} at earliness {earliness:g} is not among the analysed runs."
@@ -272,6 +273,13 @@ def released_agreement_note(frame: pd.DataFrame, released: pd.DataFrame, dataset
     parts = [f"{method_label(m)} {row.difference:+.2f} (p = {row.p:.2g}: {'within' if row.agrees else 'beyond'} it)"
              for m, row in agreement.iterrows()]
     theirs = int(agreement["released_seeds"].min())
+    beyond = [m for m, row in agreement.iterrows() if not row.agrees]
+    distillers = [method_label(m) for m in beyond if m != "base"]
+    why = (f" Our teacher is chosen on validation, the released code's on test: {{doc}}`02_teacher_and_prior` "
+           f"retrains {' and '.join(distillers)} on this cell with the teacher chosen as released, to tell whether "
+           "that choice is why." if distillers else "")
+    if "base" in beyond:
+        why += f" {method_label('base')} has no teacher, so the teacher is not why it differs."
     return (f"**Within seed noise?** Our seed mean minus the released code's, AUC-PRC ×100, {seeds} seeds against "
             f"its {theirs} (Welch's t-test; within seed noise where p ≥ {AGREEMENT_LEVEL:g}, which with so few seeds "
-            "lets large gaps through as well): " + "; ".join(parts) + ".")
+            "lets large gaps through as well): " + "; ".join(parts) + "." + why)

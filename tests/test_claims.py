@@ -124,6 +124,12 @@ def test_released_agreement_note_tells_seed_noise_from_a_gap_and_waits_for_two_s
     assert "2 seeds against its 3" in note and "Base +0.00 (p = 1: within it)" in note
     p = ttest_ind_from_stats(70.0, np.sqrt(2), 2, 83.85, 1.88, 3, equal_var=False).pvalue
     assert f"GDPD -13.85 (p = {p:.2g}: beyond it)" in note and p < 0.05
+    assert note.endswith("`02_teacher_and_prior` retrains GDPD on this cell with the teacher chosen as released, to "
+                         "tell whether that choice is why.")
+    assert "retrains" not in released_agreement_note(pd.DataFrame([r for r in rows if r["method"] != "gdpd"]), released)
+    low_base = [{**r, "auc_prc": r["auc_prc"] - 0.2} if r["method"] == "base" else r for r in rows]
+    assert "Base has no teacher, so the teacher is not why it differs." in released_agreement_note(
+        pd.DataFrame(low_base), released)
     one_seed = released_agreement_note(pd.DataFrame(rows[:4]), released)
     assert one_seed.startswith("**Within seed noise?** Not yet told") and "1 analysed seed" in one_seed
     assert "not among the analysed runs" in released_agreement_note(pd.DataFrame(rows).assign(earliness=0.8), released)
