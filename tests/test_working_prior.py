@@ -94,7 +94,7 @@ def test_mechanism_ending_reads_the_numbers(tmp_path):
                             len(ARM.grid()), len(ARM.grid()))
     assert "median L_diff of 0.30" in text and "released GDPD's at 1.00" in text
     assert "+12.50" in text and "+7.50" in text  # against released GDPD and Base-KD
-    assert "2 datasets" in text and "earliness 0.4 only" in text
+    assert "2 datasets and 2 seeds so far" in text and "earliness 0.4 only" in text
     empty = mechanism_ending(pd.DataFrame(), frame.iloc[:0], 4, 0, 100)
     assert empty.startswith("**Nothing to conclude yet.**") and "0 of the arm's 100 cells" in empty
 

@@ -53,7 +53,8 @@ def mechanism_ending(effects: pd.DataFrame, census: pd.DataFrame, updates: int, 
                   f"{runs.get(WORKING, 0)} runs, GDPD's margin over Base-KD {_REACHES[against_kd]} the paper's on "
                   "these cells.")
     levels = sorted({e for e in effects["earliness"] if e != POOLED})
-    limits = [f"{count(int(pooled['n_datasets'].max()), 'dataset')} and the seeds stored so far; earliness "
+    seeds = census.loc[census["method"] == WORKING, "seed"].nunique()
+    limits = [f"{count(int(pooled['n_datasets'].max()), 'dataset')} and {count(seeds, 'seed')} so far; earliness "
               f"{', '.join(f'{e:g}' for e in levels)} only.",
               "The arm's setting was chosen on warm-up-only runs (the denoising loss on the training split), never "
               "on a test score; everything else is the released protocol with the teacher chosen on validation."]
