@@ -258,8 +258,8 @@ def released_agreement_note(frame: pd.DataFrame, released: pd.DataFrame, dataset
                             earliness: float = 0.4) -> str:
     """Whether each method's seed mean of test AUC-PRC on (``dataset``, ``earliness``) agrees with the released code's
     multi-seed mean within seed noise: Welch's two-sided t-test on the two seed summaries at
-    :data:`gdpd.teachers.AGREEMENT_LEVEL` (:func:`gdpd.teachers.released_agreement`), or why it cannot be told; where
-    a method is beyond seed noise, where the book tests whether the teacher's choice is why."""
+    :data:`gdpd.teachers.AGREEMENT_LEVEL` (:func:`gdpd.teachers.released_agreement`), or why it cannot be told; and,
+    where a distiller is beyond seed noise, the chapter that tests whether the teacher's choice is why."""
     ours = frame[(frame["dataset"] == dataset) & (frame["earliness"] == earliness)]
     if ours.empty:
         return f"{dataset} at earliness {earliness:g} is not among the analysed runs."
