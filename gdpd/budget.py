@@ -13,7 +13,8 @@ pairs probed on the same run that train for more epochs (a longer budget, or the
 
 * it is still improving: the kept epoch is the last the budget allows, and its validation cross-entropy is above
   :data:`SHORTFALL` x ln K (below that, no further gain could exceed the tolerance: a loss is never negative);
-* it falls short: some longer-training pair keeps a validation cross-entropy lower by more than :data:`SHORTFALL` x ln K;
+* it falls short: some longer-training pair keeps a validation cross-entropy lower by more than
+  :data:`SHORTFALL` x ln K;
 * it has not fitted although it could: its training cross-entropy at the kept epoch is above
   :data:`UNDERFIT_FRACTION` x ln K while some longer-training pair keeps an epoch where it is below.
 

@@ -191,8 +191,8 @@ def _cmd_grid(args: argparse.Namespace) -> None:
     install()
     report = run_grid(configs, store, args.device, args.workers, args.scheduler, args.threads,
                       teachers_only=args.teachers_only)
-    print(f"grid {preset.name}: {report.total} {'teachers' if args.teachers_only else 'cells'}, {report.stored} already "
-          f"stored, {report.computed} computed")
+    unit = "teachers" if args.teachers_only else "cells"
+    print(f"grid {preset.name}: {report.total} {unit}, {report.stored} already stored, {report.computed} computed")
 
 
 def _analysed(args: argparse.Namespace) -> tuple[Selection, pd.DataFrame]:

@@ -90,9 +90,10 @@ def test_mechanism_ending_reads_the_numbers(tmp_path):
     store = ResultStore(tmp_path)
     _fill(store, {1: 0.7, 24: 0.65})
     frame = comparison_frame(store, ARM, REFERENCE)
-    text = mechanism_ending(arm_margins(frame, read_paper(), n_resamples=200), prior_census(store, frame, ARM, REFERENCE), 4,
-                            len(ARM.grid()), len(ARM.grid()))
-    assert "median L_diff of 0.30" in text and "released GDPD's at 1.00" in text
+    text = mechanism_ending(arm_margins(frame, read_paper(), n_resamples=200),
+                            prior_census(store, frame, ARM, REFERENCE), 4, len(ARM.grid()), len(ARM.grid()))
+    assert "The arm's prior (4 prior updates per warm-up batch) ends its warm-up at a median L_diff of 0.30" in text
+    assert "released GDPD's at 1.00" in text
     assert "+12.50" in text and "+7.50" in text  # against released GDPD and Base-KD
     assert "2 datasets and 2 seeds so far" in text and "earliness 0.4 only" in text
     empty = mechanism_ending(pd.DataFrame(), frame.iloc[:0], 4, 0, 100)

@@ -37,7 +37,7 @@ def mechanism_ending(effects: pd.DataFrame, census: pd.DataFrame, updates: int, 
                           priors["hint_accuracy"].mean())
     runs = priors.size()
     shows = [
-        f"The prior of {arm} ({updates} prior updates per warm-up batch) ends its warm-up at a median L_diff of "
+        f"The arm's prior ({updates} prior updates per warm-up batch) ends its warm-up at a median L_diff of "
         f"{ends.get(WORKING, float('nan')):.2f}, clearly below the trivial {TRIVIAL_LOSS:g} (at most "
         f"{CLEARLY_LEARNED * TRIVIAL_LOSS:g}) in {clear.get(WORKING, 0)} of {runs.get(WORKING, 0)} runs; released "
         f"GDPD's at {ends.get('gdpd', float('nan')):.2f}, clearly below in {clear.get('gdpd', 0)} of "
