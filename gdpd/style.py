@@ -198,8 +198,9 @@ def table(frame: pd.DataFrame, percent: Collection[str] = (), counts: Collection
 
     ``percent`` names columns on the 0–1 scale, shown ×100; ``counts`` names float columns that hold counts. Scores
     are expected ×100 already (the report functions compute them so); every number gets two decimals, p-values two
-    significant digits. The HTML carries :data:`TABLE_CLASS` and an id derived from the content, so executing a
-    chapter twice gives the same bytes.
+    significant digits. The HTML carries :data:`TABLE_CLASS` and an id derived from what the table shows (its headers,
+    formatted cells and caption), so executing a chapter twice, or on a CPU whose last digits differ, gives the same
+    bytes.
     """
     shown = frame.copy()
     numbered = isinstance(shown.index, pd.RangeIndex) and shown.index.name is None
@@ -213,7 +214,9 @@ def table(frame: pd.DataFrame, percent: Collection[str] = (), counts: Collection
         if _key(column) in percent:
             shown[column] = shown[column] * 100
     formats = {column: _formatter(_key(column), shown[column], counts) for column in shown.columns}
-    digest = hashlib.sha1(shown.to_csv().encode() + (caption or "").encode()).hexdigest()[:10]
+    cells = [[formats[column](value) for column, value in zip(shown.columns, row)]
+             for row in shown.itertuples(index=False, name=None)]
+    digest = hashlib.sha1(repr((list(shown.columns), cells, caption)).encode()).hexdigest()[:10]
     styler = Table(shown, uuid=digest, cell_ids=False)
     styler.format(formats)
     styler.format_index(label, axis="columns", level=list(range(shown.columns.nlevels)))
